@@ -1,0 +1,45 @@
+"""pellucid: the Keras 3 API on JAX, with layers that explain themselves.
+
+``import pellucid as keras`` and a Keras 3 script runs unchanged.
+"""
+
+from pellucid import (
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    utils,
+)
+from pellucid.layers import Input, InputLayer, Layer
+from pellucid.models import Model, Sequential
+
+__version__ = "0.1.0"
+
+
+def clear_session() -> None:
+    """Forget automatic layer names (``dense``, ``dense_1``, ...), as Keras's clear_session."""
+    backend.reset_names()
+
+
+def explain(obj, input_shape=None):  # noqa: ANN001, ANN201
+    """Explain a layer, a model or a ``.keras`` file (see :mod:`pellucid.explain`)."""
+    from pellucid.explain import explain as _explain  # noqa: PLC0415
+
+    return _explain(obj, input_shape=input_shape)
+
+
+backend.clear_session = clear_session
+
+__all__ = [
+    "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks",
+    "clear_session", "constraints", "explain", "initializers", "layers", "losses", "metrics",
+    "models", "ops", "optimizers", "regularizers", "utils",
+]

@@ -1,0 +1,26 @@
+"""The one place that knows JAX's machinery: variables, state scopes, random keys."""
+
+from pellucid.backend.context import training_flag, training_mode
+from pellucid.backend.naming import reset_names, to_snake_case, unique_name
+from pellucid.backend.random import (
+    RandomScope,
+    SeedGenerator,
+    draw_key,
+    global_seed_key,
+    set_random_seed,
+)
+from pellucid.backend.variables import StateScope, Variable, current_scope, unwrap
+
+__all__ = [
+    "RandomScope", "SeedGenerator", "StateScope", "Variable", "current_scope", "draw_key",
+    "global_seed_key", "reset_names", "set_random_seed", "to_snake_case", "training_flag",
+    "training_mode", "unique_name", "unwrap",
+]
+
+
+def floatx() -> str:
+    return "float32"
+
+
+def epsilon() -> float:
+    return 1e-7

@@ -1,0 +1,3 @@
+"""Layers of the attention family."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Layers of the embedding family."""
+
+__all__: list[str] = []

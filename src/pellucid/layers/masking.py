@@ -1,0 +1,3 @@
+"""Layers of the masking family."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Layers of the merging family."""
+
+__all__: list[str] = []

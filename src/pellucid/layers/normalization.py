@@ -1,0 +1,3 @@
+"""Layers of the normalization family."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Layers of the pooling family."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""recurrent layers."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Layers of the regularization family."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Layers of the reshaping family."""
+
+__all__: list[str] = []

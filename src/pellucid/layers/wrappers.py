@@ -1,0 +1,3 @@
+"""Layers of the wrappers family."""
+
+__all__: list[str] = []

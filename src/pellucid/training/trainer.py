@@ -1,0 +1,483 @@
+"""compile / fit / evaluate: one jitted step per batch, no per-layer Python work.
+
+The trainer sees the model only through ``model.pure_forward`` and its variable lists.
+It keeps the training state as arrays (trainable values, non-trainable values, optimizer
+state, metric states, a step counter) and compiles ``train_step(state, batch) -> state``
+once with ``jax.jit``, donating the old state's buffers. Array data is placed on the
+device once; each step receives only the indices of its batch.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pellucid import backend, callbacks as callbacks_module, optimizers
+from pellucid.training import data as data_lib
+from pellucid.training.compile_utils import CompiledLossesAndMetrics
+from pellucid.training.shape_checks import check_inputs, check_targets
+
+
+class Trainer:
+    """Holds what ``compile`` configured and runs ``fit``/``evaluate`` for one model."""
+
+    def __init__(self, model: Any, optimizer: Any = "rmsprop", loss: Any = None,
+                 loss_weights: Any = None, metrics: Any = None, weighted_metrics: Any = None,
+                 steps_per_execution: int | str = 1, **kwargs: Any):
+        for old in ("sample_weight_mode", "target_tensors", "distribute"):
+            kwargs.pop(old, None)
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        self.model = model
+        self.optimizer = optimizers.get(optimizer)
+        self.compiled = CompiledLossesAndMetrics(loss, loss_weights, metrics, weighted_metrics)
+        self.compile_args = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                             "metrics": metrics, "weighted_metrics": weighted_metrics,
+                             "steps_per_execution": steps_per_execution}
+        self._train_fn = None
+        self._test_fn = None
+        self._base_key = None
+        self._counter = None
+        self._metric_states = None
+
+    # --- state --------------------------------------------------------------------------
+    def _variables(self) -> tuple[list, list]:
+        model = self.model
+        return model.trainable_weights, model.non_trainable_state()
+
+    def _read_state(self) -> tuple[list, list]:
+        t_vars, nt_vars = self._variables()
+        # Copies: the step donates its inputs, and the variables must keep valid arrays.
+        return [jnp.array(v.value, copy=True) for v in t_vars], \
+            [jnp.array(v.value, copy=True) for v in nt_vars]
+
+    def _write_state(self, trainable: list, non_trainable: list) -> None:
+        t_vars, nt_vars = self._variables()
+        for v, val in zip(t_vars, trainable, strict=True):
+            v._value = val
+        for v, val in zip(nt_vars, non_trainable, strict=True):
+            v._value = val
+
+    def _prepare(self, x_batch: list, y_batch: list | None) -> None:
+        """Build the model and resolve losses/metrics from one batch's shapes."""
+        model = self.model
+        x_struct = _model_input(model, x_batch)
+        if not model.built or not model.weights and _needs_build(model):
+            _build_model(model, x_struct)
+        check_inputs(model, x_batch)
+        out = jax.eval_shape(
+            lambda x: model.pure_forward([v.value for v in model.trainable_weights],
+                                         [v.value for v in model.non_trainable_state()],
+                                         x, False, jax.random.PRNGKey(0))[0],
+            jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), x_struct),
+        )
+        out_structs = jax.tree_util.tree_leaves(out)
+        if y_batch is not None:
+            if len(y_batch) != len(out_structs):
+                raise ValueError(
+                    f"The model has {len(out_structs)} output(s) {_output_names(model)} but "
+                    f"{len(y_batch)} target array(s) were given."
+                )
+            self.compiled.build(_output_names(model), out_structs, y_batch)
+            check_targets(model, _output_names(model), out_structs, y_batch, self.compiled)
+        elif not self.compiled.built:
+            self.compiled.build(_output_names(model), out_structs, None)
+        if self.optimizer.state is None:
+            self.optimizer.state = self.optimizer.init([v.value for v in model.trainable_weights])
+        if self._base_key is None:
+            self._base_key = backend.global_seed_key()
+            self._counter = jnp.zeros((), jnp.uint32)
+
+    # --- the compiled steps -------------------------------------------------------------
+    def _forward_losses(self, trainable: list, non_trainable: list, batch: tuple,
+                        training: bool, key: Any) -> tuple[Any, tuple]:
+        x, y, sw = batch
+        model = self.model
+        outputs, masks, new_nt, added = model.pure_forward(
+            trainable, non_trainable, _model_input(model, x), training, key)
+        flat_out = jax.tree_util.tree_leaves(outputs)
+        flat_masks = _flat_masks(masks, len(flat_out))
+        total, per_output = self.compiled.losses(y, flat_out, sw, flat_masks)
+        reg = _regularization(self._variables()[0], trainable)
+        for term in added:
+            reg = reg + jnp.sum(term)
+        return total + reg, (flat_out, flat_masks, new_nt, per_output, total + reg)
+
+    def _make_train_fn(self) -> Any:
+        optimizer, compiled = self.optimizer, self.compiled
+        t_vars = self._variables()[0]
+        constraints = [v.constraint for v in t_vars]
+        base_key = self._base_key
+
+        def step(state: tuple, batch: tuple) -> tuple[tuple, dict]:
+            trainable, non_trainable, opt_state, metric_states, counter = state
+            key = jax.random.fold_in(base_key, counter)
+            grad_fn = jax.value_and_grad(
+                lambda t: self._forward_losses(t, non_trainable, batch, True, key), has_aux=True)
+            (_, aux), grads = grad_fn(trainable)
+            flat_out, flat_masks, new_nt, per_output, total = aux
+            new_t, new_opt = optimizer.update(grads, opt_state, trainable)
+            new_t = [c(v) if c is not None else v for c, v in zip(constraints, new_t,
+                                                                   strict=True)]
+            metric_states = compiled.update_metrics(metric_states, batch, flat_out, flat_masks,
+                                                    total, per_output)
+            logs = compiled.compute_metrics(metric_states)
+            return (new_t, new_nt, new_opt, metric_states, counter + 1), logs
+
+        def indexed_step(state: tuple, arrays: tuple, index: Any) -> tuple[tuple, dict]:
+            return step(state, jax.tree_util.tree_map(lambda a: a[index], arrays))
+
+        return jax.jit(step, donate_argnums=(0,)), jax.jit(indexed_step, donate_argnums=(0,))
+
+    def _make_test_fn(self) -> Any:
+        compiled = self.compiled
+
+        def step(state: tuple, batch: tuple) -> tuple[Any, dict]:
+            trainable, non_trainable, metric_states = state
+            _, aux = self._forward_losses(trainable, non_trainable, batch, False,
+                                          jax.random.PRNGKey(0))
+            flat_out, flat_masks, _, per_output, total = aux
+            metric_states = compiled.update_metrics(metric_states, batch, flat_out, flat_masks,
+                                                    total, per_output)
+            return metric_states, compiled.compute_metrics(metric_states)
+
+        def indexed_step(state: tuple, arrays: tuple, index: Any) -> tuple[Any, dict]:
+            return step(state, jax.tree_util.tree_map(lambda a: a[index], arrays))
+
+        return jax.jit(step), jax.jit(indexed_step)
+
+    # --- public API ---------------------------------------------------------------------
+    @property
+    def metrics_names(self) -> list[str]:
+        return self.compiled.metric_names()
+
+    def fit(self, x: Any, y: Any, batch_size: int | None, epochs: int, verbose: Any,
+            callbacks: Any, validation_split: float, validation_data: Any, shuffle: bool,
+            class_weight: Any, sample_weight: Any, initial_epoch: int,
+            steps_per_epoch: int | None, validation_steps: int | None,
+            validation_batch_size: int | None, validation_freq: int, **kwargs: Any) -> Any:
+        if "nb_epoch" in kwargs:
+            warnings.warn("fit(nb_epoch=...) is deprecated: use epochs=...", DeprecationWarning,
+                          stacklevel=3)
+            epochs = kwargs.pop("nb_epoch")
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        verbose = 1 if verbose == "auto" else verbose
+        source, val_source = self._sources(x, y, sample_weight, class_weight, batch_size,
+                                           steps_per_epoch, validation_split, validation_data)
+        batch_size = batch_size or 32
+        steps = source.steps_per_epoch(batch_size, steps_per_epoch)
+        model = self.model
+        cbs = callbacks_module.CallbackList(callbacks, add_history=True,
+                                            add_progbar=verbose != 0, model=model,
+                                            verbose=verbose, epochs=epochs, steps=steps)
+        model.stop_training = False
+        first_x, first_y = source.peek()
+        self._prepare(first_x, first_y)
+        if self._train_fn is None:
+            self._train_fn = self._make_train_fn()
+        cbs.on_train_begin()
+        logs: dict[str, Any] = {}
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)
+            trainable, non_trainable = self._read_state()
+            metric_states = self.compiled.init_metric_states()
+            state = (trainable, non_trainable, self.optimizer.state, metric_states, self._counter)
+            step_logs: dict[str, Any] = {}
+            for step_index, batch in enumerate(source.batches(batch_size, shuffle, steps)):
+                cbs.on_train_batch_begin(step_index)
+                state, step_logs = self._run(self._train_fn, state, batch)
+                self.optimizer.state = state[2]
+                cbs.on_train_batch_end(step_index, step_logs)
+                if model.stop_training:
+                    break
+            trainable, non_trainable, opt_state, metric_states, self._counter = state
+            self.optimizer.state = opt_state
+            self._write_state(trainable, non_trainable)
+            logs = _plain(step_logs)
+            if val_source is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_source(val_source, validation_batch_size or batch_size,
+                                                 validation_steps)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+        cbs.on_train_end(logs)
+        history = cbs._history if hasattr(cbs, "_history") else None
+        model.history = history
+        return history
+
+    def _run(self, fns: tuple, state: tuple, batch: Any) -> tuple[tuple, dict]:
+        plain_fn, indexed_fn = fns
+        try:
+            if batch[0] == "indexed":
+                return indexed_fn(state, batch[1], batch[2])
+            return plain_fn(state, batch[1])
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"Training step failed for model {self.model.name!r}: {err}") \
+                from err
+
+    def _sources(self, x: Any, y: Any, sample_weight: Any, class_weight: Any,
+                 batch_size: int | None, steps: int | None, validation_split: float,
+                 validation_data: Any) -> tuple[Any, Any]:
+        if data_lib.is_iterable_source(x):
+            if validation_split:
+                raise ValueError("validation_split is only supported for array inputs; pass "
+                                 "validation_data instead.")
+            return IterableSource(self, data_lib.IterableData(x, steps)), \
+                self._validation_source(validation_data, batch_size)
+        arrays = self._array_data(x, y, sample_weight, class_weight)
+        val_source = self._validation_source(validation_data, batch_size)
+        if validation_split and val_source is None:
+            arrays, val = arrays.split(validation_split)
+            val_source = ArraySource(val)
+        return ArraySource(arrays), val_source
+
+    def _array_data(self, x: Any, y: Any, sample_weight: Any, class_weight: Any
+                    ) -> data_lib.ArrayData:
+        model = self.model
+        xs = data_lib.flatten_by_names(x, _input_names(model), "input")
+        if xs is None:
+            raise ValueError("fit/evaluate need input data `x`.")
+        ys = data_lib.flatten_by_names(y, _output_names(model), "output") \
+            if y is not None else None
+        sws = None
+        if sample_weight is not None:
+            sws = data_lib.flatten_by_names(sample_weight, _output_names(model), "sample_weight")
+        if class_weight is not None:
+            if ys is None:
+                raise ValueError("class_weight needs targets `y`.")
+            cw = data_lib.class_weight_to_sample_weight(ys[0], class_weight)
+            sws = [cw * (s if s is not None else 1.0) for s in (sws or [None] * len(ys))]
+        arrays = data_lib.ArrayData(xs, ys, sws)
+        data_lib.check_sample_counts(arrays)
+        return arrays
+
+    def _validation_source(self, validation_data: Any, batch_size: int | None) -> Any:
+        if validation_data is None:
+            return None
+        if data_lib.is_iterable_source(validation_data):
+            return IterableSource(self, data_lib.IterableData(validation_data, None))
+        vx, vy, vsw = data_lib.unpack_batch(tuple(validation_data))
+        return ArraySource(self._array_data(vx, vy, vsw, None))
+
+    def _evaluate_source(self, source: Any, batch_size: int, steps: int | None) -> dict:
+        if self._test_fn is None:
+            self._test_fn = self._make_test_fn()
+        t_vars, nt_vars = self._variables()
+        trainable = [v.value for v in t_vars]
+        non_trainable = [v.value for v in nt_vars]
+        metric_states = self.compiled.init_metric_states()
+        logs: dict[str, Any] = {}
+        n_steps = source.steps_per_epoch(batch_size, steps)
+        for batch in source.batches(batch_size, False, n_steps):
+            plain_fn, indexed_fn = self._test_fn
+            state = (trainable, non_trainable, metric_states)
+            if batch[0] == "indexed":
+                metric_states, logs = indexed_fn(state, batch[1], batch[2])
+            else:
+                metric_states, logs = plain_fn(state, batch[1])
+        return _plain(logs)
+
+    def evaluate(self, x: Any, y: Any, batch_size: int | None, verbose: Any, sample_weight: Any,
+                 steps: int | None, callbacks: Any, return_dict: bool, **kwargs: Any) -> Any:
+        batch_size = batch_size or 32
+        if data_lib.is_iterable_source(x):
+            source: Any = IterableSource(self, data_lib.IterableData(x, steps))
+        else:
+            source = ArraySource(self._array_data(x, y, sample_weight, None))
+        first_x, first_y = source.peek()
+        self._prepare(first_x, first_y)
+        verbose = 1 if verbose == "auto" else verbose
+        n_steps = source.steps_per_epoch(batch_size, steps)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
+                                            model=self.model, verbose=verbose, epochs=1,
+                                            steps=n_steps)
+        cbs.on_test_begin()
+        logs = self._evaluate_source(source, batch_size, steps)
+        cbs.on_test_end(logs)
+        return self._format_logs(logs, return_dict)
+
+    def _format_logs(self, logs: dict, return_dict: bool) -> Any:
+        if return_dict:
+            return logs
+        names = self.metrics_names
+        values = [logs[n] for n in names if n in logs]
+        return values[0] if len(values) == 1 else values
+
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any, class_weight: Any,
+                       return_dict: bool) -> Any:
+        arrays = self._array_data(x, y, sample_weight, class_weight)
+        self._prepare(arrays.x, arrays.y)
+        if self._train_fn is None:
+            self._train_fn = self._make_train_fn()
+        trainable, non_trainable = self._read_state()
+        state = (trainable, non_trainable, self.optimizer.state,
+                 self.compiled.init_metric_states(), self._counter)
+        batch = ArraySource(arrays).whole_batch()
+        state, logs = self._run(self._train_fn, state, batch)
+        trainable, non_trainable, self.optimizer.state, _, self._counter = state
+        self._write_state(trainable, non_trainable)
+        return self._format_logs(_plain(logs), return_dict)
+
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any, return_dict: bool) -> Any:
+        arrays = self._array_data(x, y, sample_weight, None)
+        self._prepare(arrays.x, arrays.y)
+        logs = self._evaluate_source(ArraySource(arrays), arrays.num_samples, None)
+        return self._format_logs(logs, return_dict)
+
+    def get_compile_config(self) -> dict:
+        return dict(self.compile_args)
+
+
+class ArraySource:
+    """Array data placed on the device once; batches are index arrays into it."""
+
+    def __init__(self, arrays: data_lib.ArrayData):
+        self.data = arrays
+        self._device: tuple | None = None
+        self._order: np.ndarray | None = None
+        self._position = 0
+
+    def peek(self) -> tuple[list, list | None]:
+        n = min(2, self.data.num_samples)
+        return [a[:n] for a in self.data.x], None if self.data.y is None else [
+            a[:n] for a in self.data.y]
+
+    def steps_per_epoch(self, batch_size: int, steps: int | None) -> int:
+        return steps or max(1, math.ceil(self.data.num_samples / batch_size))
+
+    def _device_arrays(self) -> tuple:
+        if self._device is None:
+            d = self.data
+            self._device = (
+                [jnp.asarray(a) for a in d.x],
+                None if d.y is None else [jnp.asarray(a) for a in d.y],
+                None if d.sample_weight is None else [jnp.asarray(a) for a in d.sample_weight],
+            )
+        return self._device
+
+    def batches(self, batch_size: int, shuffle: bool, steps: int) -> Any:
+        n = self.data.num_samples
+        arrays = self._device_arrays()
+        for _ in range(steps):
+            if self._order is None or self._position >= n:
+                self._order = np.random.permutation(n) if shuffle else np.arange(n)
+                self._position = 0
+            index = self._order[self._position:self._position + batch_size]
+            self._position += batch_size
+            yield "indexed", arrays, index
+        if self._position >= n:
+            self._order = None
+
+    def whole_batch(self) -> tuple:
+        return "plain", self._device_arrays()
+
+
+class IterableSource:
+    """Batches from a user iterable, converted to arrays aligned with the model."""
+
+    def __init__(self, trainer: Trainer, data: data_lib.IterableData):
+        self.trainer = trainer
+        self.data = data
+        self._first: tuple | None = None
+
+    def _convert(self, batch: tuple) -> tuple:
+        x, y, sw = batch
+        model = self.trainer.model
+        xs = data_lib.flatten_by_names(x, _input_names(model), "input")
+        ys = data_lib.flatten_by_names(y, _output_names(model), "output") \
+            if y is not None else None
+        sws = data_lib.flatten_by_names(sw, _output_names(model), "sample_weight") \
+            if sw is not None else None
+        return ([jnp.asarray(a) for a in xs], None if ys is None else [jnp.asarray(a)
+                                                                        for a in ys],
+                None if sws is None else [jnp.asarray(a) for a in sws])
+
+    def peek(self) -> tuple[list, list | None]:
+        if self._first is None:
+            iterator = self.data.epoch()
+            try:
+                self._first = self._convert(next(iterator))
+            except StopIteration:
+                raise ValueError("The data iterable yielded no batches.") from None
+            self._rest = iterator
+        return [np.asarray(a) for a in self._first[0]], None if self._first[1] is None else [
+            np.asarray(a) for a in self._first[1]]
+
+    def steps_per_epoch(self, batch_size: int, steps: int | None) -> int | None:
+        return steps or self.data.steps
+
+    def batches(self, batch_size: int, shuffle: bool, steps: int | None) -> Any:
+        if self._first is not None:
+            yield "plain", self._first
+            rest = self._rest
+            self._first = None
+        else:
+            rest = self.data.epoch()
+        for batch in rest:
+            yield "plain", self._convert(batch)
+
+
+def _plain(logs: dict) -> dict:
+    return {k: float(v) for k, v in logs.items()}
+
+
+def _input_names(model: Any) -> list[str]:
+    names = getattr(model, "input_names", None)
+    if names:
+        return list(names)
+    return ["input"]
+
+
+def _output_names(model: Any) -> list[str]:
+    names = getattr(model, "output_names", None)
+    if names:
+        return list(names)
+    return ["output"]
+
+
+def _model_input(model: Any, xs: list) -> Any:
+    """The list of input arrays in the structure the model's call expects."""
+    structure = getattr(model, "_input_structure", None)
+    if isinstance(structure, dict):
+        return dict(zip(_input_names(model), xs, strict=True))
+    if isinstance(structure, (list, tuple)) or len(xs) > 1:
+        return list(xs)
+    return xs[0]
+
+
+def _needs_build(model: Any) -> bool:
+    return not getattr(model, "_symbolic_outputs", True)
+
+
+def _build_model(model: Any, x_struct: Any) -> None:
+    """Build an unbuilt model (Sequential without input shape, subclassed) from data."""
+    first = jax.tree_util.tree_leaves(x_struct)[0]
+    if hasattr(model, "_stack"):
+        model.build((None,) + tuple(first.shape[1:]))
+        return
+    sample = jax.tree_util.tree_map(lambda a: jnp.zeros((1,) + tuple(a.shape[1:]), a.dtype),
+                                    x_struct)
+    jax.eval_shape(lambda s: model(s), sample)
+    model.built = True
+
+
+def _flat_masks(masks: Any, n: int) -> list:
+    if masks is None:
+        return [None] * n
+    flat = jax.tree_util.tree_leaves(masks, is_leaf=lambda m: m is None)
+    return flat if len(flat) == n else [None] * n
+
+
+def _regularization(variables: list, values: list) -> Any:
+    total = jnp.zeros((), jnp.float32)
+    for var, val in zip(variables, values, strict=True):
+        if var.regularizer is not None:
+            total = total + var.regularizer(val)
+    return total
