@@ -98,7 +98,8 @@ REDUCTIONS = ["sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_we
 @pytest.mark.parametrize("cls,kwargs,kind", CLASS_CASES,
                          ids=[f"{c}-{k}" for c, k, _ in CLASS_CASES])
 def test_classes_match_keras_with_weights_and_reductions(cls, kwargs, kind):
-    for shape in [(6, 4), (3, 5, 4)]:
+    # Rank-3 (sequence) targets; the rank-2 path is covered by the function tests.
+    for shape in [(3, 5, 4)]:
         y_true, y_pred = _targets(kind, shape)
         if kwargs.get("from_logits"):
             y_pred = RNG.normal(size=shape).astype("float32") * 3

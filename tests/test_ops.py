@@ -36,9 +36,9 @@ CASES = [
     ("true_divide", (A, POS), {}), ("floor_divide", (A, POS), {}), ("mod", (A, POS), {}),
     ("power", (POS, A / 3), {}), ("power", (INTS, 2), {}), ("maximum", (A, B), {}),
     ("minimum", (A, 0.5), {}), ("arctan2", (A, B), {}), ("negative", (A,), {}),
-    ("abs", (A,), {}), ("absolute", (INTS,), {}),
-   ("sign", (A,), {}), ("reciprocal", (POS,), {}),
-    ("square", (A,), {}), ("sqrt", (POS,), {}), ("sqrt", (np.abs(INTS),), {}), ("rsqrt", (POS,), {}),
+    ("abs", (A,), {}), ("absolute", (INTS,), {}), ("sign", (A,), {}), ("reciprocal", (POS,), {}),
+    ("square", (A,), {}), ("sqrt", (POS,), {}), ("sqrt", (np.abs(INTS),), {}),
+    ("rsqrt", (POS,), {}),
     ("exp", (A,), {}), ("exp", (INTS,), {}), ("expm1", (A,), {}), ("log", (POS,), {}),
     ("log1p", (POS,), {}), ("log2", (POS,), {}), ("log10", (POS,), {}), ("erf", (A,), {}),
     ("erfinv", (UNIT,), {}), ("floor", (A,), {}), ("ceil", (A,), {}), ("round", (A,), {}),
@@ -109,6 +109,15 @@ CASES = [
     ("binary_crossentropy", ((B > 0).astype("float32"), A), {"from_logits": True}),
     ("normalize", (A,), {}), ("normalize", (A,), {"axis": 0, "order": 1}),
     ("batch_normalization", (A, P[0], POS[0], 1), {"offset": B[0], "scale": M[:, 0]}),
+    ("unstack", (A,), {"axis": 1}), ("divide_no_nan", (A, INTS), {}), ("erfc", (A,), {}),
+    ("select", ([A > 1, A < -1], [A, -A]), {"default": 0.5}),
+    ("scatter", (np.array([[0, 1], [2, 3], [0, 1]]), np.array([1.0, 2.0, 3.0], "float32"),
+                 (3, 4)), {}),
+    ("scatter_update", (A, np.array([[0, 1], [2, 3]]), np.array([9.0, 8.0], "float32")), {}),
+    ("scatter_update", (A, np.array([[0, 1], [2, 3]]), np.array([9.0, 8.0], "float32")),
+     {"reduction": "add"}),
+    ("segment_sum", (A, np.array([0, 2, 0])), {"num_segments": 3}),
+    ("segment_max", (A, np.array([1, 1, 0])), {"num_segments": 2}),
 ]
 
 
@@ -204,6 +213,15 @@ def test_crossentropy_shape_errors():
         ops.categorical_crossentropy(ONEHOT, P[:, :3])
     with pytest.raises(ValueError, match="same shape"):
         ops.binary_crossentropy(ONEHOT, P[:2])
+
+
+def test_keras_ops_not_built_raise_not_implemented():
+    missing = [n for n in ops.NOT_BUILT if hasattr(keras.ops, n)]
+    assert "max_pool" in missing
+    with pytest.raises(NotImplementedError, match="max_pool"):
+        ops.max_pool  # noqa: B018
+    with pytest.raises(AttributeError):
+        ops.no_such_op  # noqa: B018
 
 
 def test_namespaces_hold_the_same_functions():

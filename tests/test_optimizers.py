@@ -30,7 +30,7 @@ def _data(seed=0):
 def _keras_run(opt, weights, grads):
     variables = [keras.Variable(w) for w in weights]
     for step in grads:
-        opt.apply_gradients(zip([jnp.asarray(g) for g in step], variables))
+        opt.apply_gradients(zip([jnp.asarray(g) for g in step], variables, strict=True))
     return [np.asarray(v.value) for v in variables], opt
 
 
@@ -148,7 +148,7 @@ def test_eager_api_on_variables_matches_keras():
         if i % 2:
             popt.apply(step)
         else:
-            it = popt.apply_gradients(zip(step, variables))
+            it = popt.apply_gradients(zip(step, variables, strict=True))
             assert int(it) == i + 1
     for v, e in zip(variables, expected, strict=True):
         np.testing.assert_allclose(v.numpy(), e, rtol=1e-6)
@@ -165,8 +165,8 @@ def test_learning_rate_setter_changes_rate_without_recompiling():
         if i == 2:
             kopt.learning_rate = 0.01
             popt.learning_rate = 0.01
-        kopt.apply_gradients(zip(step, kvars))
-        popt.apply_gradients(zip(step, pvars))
+        kopt.apply_gradients(zip(step, kvars, strict=True))
+        popt.apply_gradients(zip(step, pvars, strict=True))
     for p, k in zip(pvars, kvars, strict=True):
         np.testing.assert_allclose(p.numpy(), np.asarray(k.value), rtol=1e-6, atol=1e-7)
     assert popt.learning_rate == pytest.approx(0.01)
@@ -182,14 +182,14 @@ def test_load_saved_variables_round_trip_from_keras():
     kopt = keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True)
     kvars = [keras.Variable(w) for w in weights]
     for step in grads[:3]:
-        kopt.apply_gradients(zip(step, kvars))
+        kopt.apply_gradients(zip(step, kvars, strict=True))
     popt = optimizers.RMSprop(0.01, momentum=0.5, centered=True)
     popt.build([Variable(w) for w in weights])
     popt.load_saved_variables([np.asarray(v.value) for v in kopt.variables])
     assert int(popt.iterations) == 3
     # Continue from the loaded state in both; they must agree.
     params = [jnp.asarray(v.value) for v in kvars]
-    kopt.apply_gradients(zip(grads[3], kvars))
+    kopt.apply_gradients(zip(grads[3], kvars, strict=True))
     new_params, _ = popt.update(grads[3], popt.state, params)
     for p, k in zip(new_params, kvars, strict=True):
         np.testing.assert_allclose(np.asarray(p), np.asarray(k.value), rtol=1e-6)

@@ -103,8 +103,10 @@ CONSTRAINTS: dict[str, type[Constraint]] = {
 }
 
 
-def serialize(constraint: Constraint) -> dict:
+def serialize(constraint: Constraint | None) -> dict | None:
     """Keras's serialized form ``{"module", "class_name", "config", "registered_name"}``."""
+    if constraint is None:
+        return None
     return {"module": "keras.constraints", "class_name": type(constraint).__name__,
             "config": constraint.get_config(), "registered_name": None}
 

@@ -253,40 +253,55 @@ class VarianceScaling(RandomInitializer):
         }
 
 
-def _variance_scaling_preset(name: str, scale: float, mode: str, distribution: str,
-                             formula: str) -> type[VarianceScaling]:
-    """A named VarianceScaling with fixed settings, configured only by seed and axes."""
+class _VarianceScalingPreset(VarianceScaling):
+    """A named VarianceScaling whose ``(scale, mode, distribution)`` are fixed."""
 
-    def __init__(self: VarianceScaling, seed: Any = None,
-                 input_axes: Sequence[int] | None = None,
-                 output_axes: Sequence[int] | None = None) -> None:
-        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
+    settings: tuple[float, str, str]
 
-    def get_config(self: VarianceScaling) -> dict:
+    def __init__(self, seed: Any = None, input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None):
+        super().__init__(*self.settings, seed=seed, input_axes=input_axes,
+                         output_axes=output_axes)
+
+    def get_config(self) -> dict:
         return {"seed": RandomInitializer.get_config(self)["seed"],
                 "input_axes": self.input_axes, "output_axes": self.output_axes}
 
-    doc = f"{formula} (VarianceScaling(scale={scale}, mode={mode!r}, {distribution!r}))."
-    return type(name, (VarianceScaling,), {
-        "__init__": __init__, "get_config": get_config, "__doc__": doc, "__module__": __name__,
-    })
+
+class GlorotUniform(_VarianceScalingPreset):
+    """``U[-l, l]``, ``l = sqrt(6 / (fan_in + fan_out))``."""
+
+    settings = (1.0, "fan_avg", "uniform")
 
 
-GlorotUniform = _variance_scaling_preset(
-    "GlorotUniform", 1.0, "fan_avg", "uniform", "U[-l, l], l = sqrt(6 / (fan_in + fan_out))")
-GlorotNormal = _variance_scaling_preset(
-    "GlorotNormal", 1.0, "fan_avg", "truncated_normal",
-    "Truncated normal, stddev = sqrt(2 / (fan_in + fan_out)) / 0.8796")
-HeNormal = _variance_scaling_preset(
-    "HeNormal", 2.0, "fan_in", "truncated_normal",
-    "Truncated normal, stddev = sqrt(2 / fan_in) / 0.8796")
-HeUniform = _variance_scaling_preset(
-    "HeUniform", 2.0, "fan_in", "uniform", "U[-l, l], l = sqrt(6 / fan_in)")
-LecunNormal = _variance_scaling_preset(
-    "LecunNormal", 1.0, "fan_in", "truncated_normal",
-    "Truncated normal, stddev = sqrt(1 / fan_in) / 0.8796")
-LecunUniform = _variance_scaling_preset(
-    "LecunUniform", 1.0, "fan_in", "uniform", "U[-l, l], l = sqrt(3 / fan_in)")
+class GlorotNormal(_VarianceScalingPreset):
+    """Truncated normal, stddev ``sqrt(2 / (fan_in + fan_out)) / 0.8796``."""
+
+    settings = (1.0, "fan_avg", "truncated_normal")
+
+
+class HeNormal(_VarianceScalingPreset):
+    """Truncated normal, stddev ``sqrt(2 / fan_in) / 0.8796``."""
+
+    settings = (2.0, "fan_in", "truncated_normal")
+
+
+class HeUniform(_VarianceScalingPreset):
+    """``U[-l, l]``, ``l = sqrt(6 / fan_in)``."""
+
+    settings = (2.0, "fan_in", "uniform")
+
+
+class LecunNormal(_VarianceScalingPreset):
+    """Truncated normal, stddev ``sqrt(1 / fan_in) / 0.8796``."""
+
+    settings = (1.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_VarianceScalingPreset):
+    """``U[-l, l]``, ``l = sqrt(3 / fan_in)``."""
+
+    settings = (1.0, "fan_in", "uniform")
 
 
 class Orthogonal(RandomInitializer):

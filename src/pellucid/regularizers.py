@@ -141,8 +141,10 @@ REGULARIZERS: dict[str, type[Regularizer]] = {
 }
 
 
-def serialize(regularizer: Regularizer) -> dict:
+def serialize(regularizer: Regularizer | None) -> dict | None:
     """Keras's serialized form ``{"module", "class_name", "config", "registered_name"}``."""
+    if regularizer is None:
+        return None
     return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
             "config": regularizer.get_config(), "registered_name": None}
 

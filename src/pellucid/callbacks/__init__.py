@@ -3,6 +3,7 @@
 The Keras 3 callbacks, with Keras's arguments, defaults, decisions and printed text.
 """
 
+from pellucid.callbacks.backup_and_restore import BackupAndRestore
 from pellucid.callbacks.callback import Callback
 from pellucid.callbacks.callback_list import CallbackList
 from pellucid.callbacks.csv_logger import CSVLogger
@@ -18,6 +19,7 @@ from pellucid.callbacks.terminate_on_nan import TerminateOnNaN
 from pellucid.callbacks.unsupported import RemoteMonitor, TensorBoard
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",

@@ -7,7 +7,7 @@ from typing import Any
 
 from pellucid.callbacks.callback import Callback, Logs
 from pellucid.callbacks.history import History
-from pellucid.callbacks.logs import plain_logs
+from pellucid.callbacks.logs import LazyLogs, plain_logs
 from pellucid.callbacks.progbar_logger import ProgbarLogger
 
 
@@ -23,7 +23,9 @@ class CallbackList(Callback):
     """Calls each hook on every callback in order, with logs made plain first.
 
     Logs are flattened, sorted by key and turned into Python floats
-    (`pellucid.callbacks.logs.plain_logs`) before any callback sees them.
+    (`pellucid.callbacks.logs.plain_logs`) before any callback sees them. Batch hooks get
+    a `LazyLogs` instead, which converts only when a callback reads a value, so that a
+    step's metrics do not hold up queuing the next step.
 
     Args:
         callbacks: callbacks (nested lists are flattened).
@@ -86,7 +88,7 @@ class CallbackList(Callback):
     def _call_batch(self, hook: str, batch: int, logs: Logs) -> None:
         # Batch hooks get `logs` by keyword, as Keras calls them; user functions given
         # to LambdaCallback may rely on that.
-        logs = plain_logs(logs)
+        logs = logs if isinstance(logs, LazyLogs) else LazyLogs(logs)
         for callback in self.callbacks:
             getattr(callback, hook)(batch, logs=logs)
 

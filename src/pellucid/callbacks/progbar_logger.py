@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from pellucid.callbacks.callback import Callback, Logs
@@ -92,7 +93,11 @@ class ProgbarLogger(Callback):
         progbar = self._ensure_progbar()
         self.seen = batch + 1
         if self.verbose == 1:
-            progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+            # Values are read only when the bar will redraw: reading batch logs waits for
+            # the device, and the bar redraws at most every `interval` seconds anyway.
+            due = time.time() - progbar._last_update >= progbar.interval
+            progbar.update(self.seen, list((logs or {}).items()) if due else None,
+                           finalize=False)
 
     def _finish(self, logs: Logs) -> None:
         progbar = self._ensure_progbar()

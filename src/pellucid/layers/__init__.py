@@ -17,3 +17,5 @@ from pellucid.layers.recurrent import *  # noqa: F403
 from pellucid.layers.regularization import *  # noqa: F403
 from pellucid.layers.reshaping import *  # noqa: F403
 from pellucid.layers.wrappers import *  # noqa: F403
+from pellucid.layers.lambda_layer import Lambda  # noqa: F401
+from pellucid.layers.activation_layers import *  # noqa: F403

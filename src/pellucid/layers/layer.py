@@ -15,6 +15,7 @@ the output masks next to the outputs, and models pass them along.
 from __future__ import annotations
 
 import inspect
+import threading
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from pellucid.backend import Variable
 from pellucid.layers import losses_scope, symbolic
 from pellucid.layers.input_spec import InputSpec, check_input_spec
 
+_eager_depth = threading.local()
 _LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length"}
 
 
@@ -280,8 +282,21 @@ class Layer:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if symbolic.any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
-        outputs, _ = self.call_with_masks(args, kwargs, None)
+        # As in Keras, `losses` holds the add_loss terms of the latest outermost call only.
+        depth = getattr(_eager_depth, "value", 0)
+        if depth == 0:
+            self._clear_call_losses()
+        _eager_depth.value = depth + 1
+        try:
+            outputs, _ = self.call_with_masks(args, kwargs, None)
+        finally:
+            _eager_depth.value = depth
         return outputs
+
+    def _clear_call_losses(self) -> None:
+        self._losses.clear()
+        for layer in self._layers:
+            layer._clear_call_losses()
 
     def call_with_masks(self, args: tuple, kwargs: dict, input_mask: Any) -> tuple[Any, Any]:
         """Run the layer on arrays; return ``(outputs, output_mask)``.
@@ -317,6 +332,11 @@ class Layer:
 
     def _fill_context_args(self, kwargs: dict, input_mask: Any) -> dict:
         params = self._call_params
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        if not takes_any:
+            # Models pass training/mask to every layer; a call() without them gets neither.
+            kwargs = {k: v for k, v in kwargs.items()
+                      if k not in ("training", "mask") or k in params}
         if "training" in params and kwargs.get("training") is None:
             flag = backend.training_flag()
             if flag is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import io
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -102,21 +104,24 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
     rows = layer_rows(model)
     if sequential and not hasattr(model, "layer_output_shapes"):
         rows = [r for r in rows if r["class"] != "InputLayer"]
-    line_length = line_length or (88 if sequential else 108)
+    default_length = 88 if sequential else 108
     positions = positions or ([0.45, 0.80, 1.0] if sequential else [0.3, 0.56, 0.74, 1.0])
     headers = ["Layer (type)", "Output Shape", "Param #"] + ([] if sequential else
                                                             ["Connected to"])
     if show_trainable:
         headers.append("Trainable")
-        positions = [p * 0.88 for p in positions] + [1.0]
+        default_length += 12
+        positions = [p * 0.90 for p in positions] + [1.0]
+    # Like Keras: never wider than the terminal minus a margin.
+    default_length = min(default_length, shutil.get_terminal_size().columns - 4)
+    line_length = line_length or default_length
     widths = _column_widths(positions, line_length)
 
-    table = rich.table.Table(box=rich.box.HEAVY_HEAD, show_lines=True)
-    for i, (header, width) in enumerate(zip(headers, widths, strict=True)):
+    table = rich.table.Table(box=rich.box.HEAVY_HEAD, show_lines=True, width=line_length)
+    for header, width in zip(headers, widths, strict=True):
         justify = "right" if header == "Param #" else ("center" if header == "Trainable"
                                                        else "left")
-        table.add_column(header, width=width, justify=justify, no_wrap=False,
-                         style="bold" if i == 0 else None)
+        table.add_column(header, width=width, justify=justify)
     for row in rows:
         params = "0 (unbuilt)" if row["params"] is None else f"{row['params']:,}"
         cells = [f"{row['name']} ({row['class']})", _shape_text(row["output_shape"]), params]
@@ -145,25 +150,32 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
              f" Total params: {total:,} ({readable_size(total_size)})",
              f" Trainable params: {tcount:,} ({readable_size(tsize)})",
              f" Non-trainable params: {ntcount:,} ({readable_size(ntsize)})", *opt_lines]
+    text = "\n".join(lines) + "\n"
     if print_fn is None:
-        print("\n".join(lines))
+        print(text, end="")
+    elif "line_break" in inspect.signature(print_fn).parameters:
+        print_fn(text, line_break=False)
     else:
-        for line in lines:
-            print_fn(line)
+        # As Keras: a print_fn that knows no line_break gets the whole text at once.
+        print_fn(text)
 
 
 def _column_widths(positions: list[float], line_length: int) -> list[int]:
-    stops = [int(line_length * p) if p <= 1 else int(p) for p in positions]
-    widths, previous = [], 0
-    for stop in stops:
-        widths.append(max(stop - previous - 3, 4))
-        previous = stop
+    widths, current = [], 0
+    for pos in positions:
+        width = (int(pos * line_length) if pos <= 1 else int(pos)) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print the summary; pass a larger "
+                             "line_length.")
+        widths.append(width)
+        current += width
     return widths
 
 
 def _render(table: rich.table.Table, line_length: int) -> str:
     buffer = io.StringIO()
-    console = rich.console.Console(file=buffer, width=line_length + 4, color_system=None,
+    console = rich.console.Console(file=buffer, width=max(line_length + 4, 200),
+                                   color_system=None,
                                    highlight=False, force_terminal=False)
     console.print(table)
     return buffer.getvalue()

@@ -134,3 +134,14 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
     if x1 is None and x2 is None:
         return jnp.nonzero(condition)
     return jnp.where(condition, x1, x2)
+
+
+@array_args
+def divide_no_nan(x1: Any, x2: Any) -> jax.Array:
+    """``x1 / x2``, and 0 wherever ``x2 == 0``."""
+    x2 = jnp.asarray(x2)
+    safe = jnp.where(x2 == 0, 1, x2)
+    return jnp.where(x2 == 0, 0, jnp.divide(x1, safe))
+
+
+erfc = _unary(jsp.erfc, "erfc", "1 - erf(x)")

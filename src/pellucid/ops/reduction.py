@@ -153,3 +153,25 @@ def average(x: Any, axis: int | None = None, weights: Any = None) -> jax.Array:
     """``sum(w * x) / sum(w)`` over ``axis`` (plain mean when ``weights`` is None)."""
     x, _ = _float_compute(jnp.asarray(x))
     return jnp.average(x, axis=axis, weights=weights)
+
+
+def _segment_count(num_segments: int | None) -> int:
+    if num_segments is None:
+        raise ValueError("Argument `num_segments` must be set (JAX needs static output shapes).")
+    return num_segments
+
+
+@array_args
+def segment_sum(data: Any, segment_ids: Any, num_segments: int | None = None,
+                sorted: bool = False) -> jax.Array:
+    """``out[s] = sum of data[i] with segment_ids[i] == s``; shape ``(num_segments, ...)``."""
+    return jax.ops.segment_sum(data, segment_ids, _segment_count(num_segments),
+                               indices_are_sorted=sorted)
+
+
+@array_args
+def segment_max(data: Any, segment_ids: Any, num_segments: int | None = None,
+                sorted: bool = False) -> jax.Array:
+    """``out[s] = max of data[i] with segment_ids[i] == s``; shape ``(num_segments, ...)``."""
+    return jax.ops.segment_max(data, segment_ids, _segment_count(num_segments),
+                               indices_are_sorted=sorted)

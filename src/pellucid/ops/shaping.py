@@ -187,3 +187,39 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None,
     if sparse:
         raise NotImplementedError("pellucid has no sparse tensors; use sparse=False.")
     return jax.nn.one_hot(x, num_classes, axis=axis, dtype=dtype or jnp.float32)
+
+
+@array_args
+def unstack(x: Any, num: int | None = None, axis: int = 0) -> list[jax.Array]:
+    """The slices of ``x`` along ``axis``, each with that axis removed."""
+    x = jnp.asarray(x)
+    return [jax.lax.index_in_dim(x, i, axis, keepdims=False) for i in range(x.shape[axis])]
+
+
+@array_args
+def scatter(indices: Any, values: Any, shape: Sequence[int]) -> jax.Array:
+    """Zeros of ``shape`` with ``values`` added at ``indices`` (``(n, rank)`` index rows)."""
+    values = jnp.asarray(values)
+    key = tuple(jnp.moveaxis(jnp.asarray(indices), -1, 0))
+    return jnp.zeros(shape, values.dtype).at[key].add(values)
+
+
+@array_args
+def scatter_update(inputs: Any, indices: Any, updates: Any,
+                   reduction: str | None = None) -> jax.Array:
+    """``inputs`` with ``updates`` written (or combined by ``reduction``) at ``indices``.
+
+    ``reduction``: None (overwrite), ``"add"``, ``"max"``, ``"min"`` or ``"mul"``.
+    """
+    key = tuple(jnp.transpose(jnp.asarray(indices)))
+    at = jnp.asarray(inputs).at[key]
+    methods = {None: at.set, "add": at.add, "max": at.max, "min": at.min, "mul": at.multiply}
+    if reduction not in methods:
+        raise ValueError(f"Unsupported reduction: {reduction!r}. Use one of {list(methods)}.")
+    return methods[reduction](updates)
+
+
+@array_args
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> jax.Array:
+    """Elementwise ``choicelist[i]`` for the first true ``condlist[i]``, else ``default``."""
+    return jnp.select(condlist, choicelist, default=default)

@@ -15,7 +15,7 @@ def __getattr__(name: str) -> Any:
 
         return Trainer
     if name in ("predict", "predict_on_batch"):
-        from pellucid.training import predict as predict_module
+        import pellucid.training.inference as predict_module
 
         return getattr(predict_module, name)
     raise AttributeError(name)

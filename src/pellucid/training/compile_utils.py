@@ -31,6 +31,14 @@ def _per_output(spec: Any, names: list[str], what: str) -> list[Any]:
     return [spec] * n
 
 
+def _as_loss(spec: Any) -> Any:
+    """A Loss object: plain functions ``f(y_true, y_pred)`` get Keras's reduction around them."""
+    found = losses_module.get(spec)
+    if isinstance(found, losses_module.Loss):
+        return found
+    return losses_module.LossFunctionWrapper(found)
+
+
 class CompiledLossesAndMetrics:
     """Per-output losses, loss weights and metrics, resolved lazily from shapes."""
 
@@ -48,7 +56,7 @@ class CompiledLossesAndMetrics:
         n = len(output_names)
         self.output_names = output_names
         loss_specs = _per_output(self.loss_spec, output_names, "loss")
-        self.loss_fns = [None if s is None else losses_module.get(s) for s in loss_specs]
+        self.loss_fns = [None if s is None else _as_loss(s) for s in loss_specs]
         weights = self.loss_weights_spec
         self.loss_weights = [1.0] * n if weights is None else [
             1.0 if w is None else float(w) for w in _per_output(weights, output_names,

@@ -47,15 +47,19 @@ def check_inputs(model: Any, xs: list[np.ndarray]) -> None:
 
 
 def check_targets(model: Any, output_names: list[str], out_structs: list[Any],
-                  ys: list[np.ndarray], compiled: Any) -> None:
+                  y_shapes: list[tuple], compiled: Any) -> None:
     """Each target must fit its output under the output's loss."""
-    for i, (name, out, y) in enumerate(zip(output_names, out_structs, ys, strict=True)):
+    symbolic = [t.shape for t in (getattr(model, "outputs", None) or [])]
+    for i, (name, out, y_shape) in enumerate(zip(output_names, out_structs, y_shapes,
+                                                 strict=True)):
         if compiled.loss_fns[i] is None:
             continue
-        out_shape = tuple(out.shape)
-        y_shape = tuple(y.shape)
-        layer = _layer_named(model, name)
-        layer_desc = f"{name!r} ({type(layer).__name__})" if layer is not None else repr(name)
+        out_shape = (None,) + tuple(out.shape)[1:]
+        if len(symbolic) == len(out_structs):
+            out_shape = tuple(symbolic[i])
+        y_shape = tuple(y_shape)
+        layer = _sizing_layer(model, name)
+        layer_desc = _describe(layer) if layer is not None else repr(name)
         if compiled.is_sparse_loss(i):
             expected_ranks = {len(out_shape) - 1, len(out_shape)}
             ok = len(y_shape) in expected_ranks and (
@@ -88,8 +92,23 @@ def check_targets(model: Any, output_names: list[str], out_structs: list[Any],
             )
 
 
-def _layer_named(model: Any, name: str) -> Any:
-    for layer in getattr(model, "layers", []):
-        if layer.name == name:
+def _sizing_layer(model: Any, name: str) -> Any:
+    """The layer that sets the output's last size: the output layer, or the nearest layer
+    before it with ``units``/``filters`` when the output layer is e.g. an Activation."""
+    layers = list(getattr(model, "layers", []))
+    names = [la.name for la in layers]
+    if name not in names:
+        return None
+    for layer in reversed(layers[: names.index(name) + 1]):
+        if hasattr(layer, "units") or hasattr(layer, "filters"):
             return layer
-    return None
+        if type(layer).__name__ not in {"Activation", "Dropout", "Softmax", "ReLU",
+                                        "ActivityRegularization", "GaussianNoise"}:
+            return layer
+    return layers[names.index(name)]
+
+
+def _describe(layer: Any) -> str:
+    size = getattr(layer, "units", None) or getattr(layer, "filters", None)
+    detail = f"{type(layer).__name__}({size})" if size else type(layer).__name__
+    return f"{layer.name!r} ({detail})"

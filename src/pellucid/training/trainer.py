@@ -1,14 +1,18 @@
-"""compile / fit / evaluate: one jitted step per batch, no per-layer Python work.
+"""compile / fit / evaluate: jitted steps, no per-layer Python work.
 
 The trainer sees the model only through ``model.pure_forward`` and its variable lists.
 It keeps the training state as arrays (trainable values, non-trainable values, optimizer
 state, metric states, a step counter) and compiles ``train_step(state, batch) -> state``
-once with ``jax.jit``, donating the old state's buffers. Array data is placed on the
-device once; each step receives only the indices of its batch.
+with ``jax.jit``, donating the old state's buffers. Array data is placed on the device
+once; steps receive only the indices of their batches, a block of several batches per
+dispatch (``steps_per_execution``, or automatically when no callback needs per-batch
+hooks; see :mod:`pellucid.training.execution`). Batch logs stay on the device unless a
+callback reads them, so Python queues the next block while the device runs this one.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from typing import Any
@@ -17,8 +21,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pellucid import backend, callbacks as callbacks_module, optimizers
+from pellucid import backend, optimizers
+from pellucid import callbacks as callbacks_module
+from pellucid.backend import compilation_cache
 from pellucid.training import data as data_lib
+from pellucid.training import execution
 from pellucid.training.compile_utils import CompiledLossesAndMetrics
 from pellucid.training.shape_checks import check_inputs, check_targets
 
@@ -33,7 +40,9 @@ class Trainer:
             kwargs.pop(old, None)
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        compilation_cache.enable()
         self.model = model
+        self.steps_per_execution = _check_steps_per_execution(steps_per_execution)
         self.optimizer = optimizers.get(optimizer)
         self.compiled = CompiledLossesAndMetrics(loss, loss_weights, metrics, weighted_metrics)
         self.compile_args = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
@@ -63,7 +72,8 @@ class Trainer:
         for v, val in zip(nt_vars, non_trainable, strict=True):
             v._value = val
 
-    def _prepare(self, x_batch: list, y_batch: list | None) -> None:
+    def _prepare(self, x_batch: list, y_batch: list | None,
+                 y_shapes: list[tuple] | None = None) -> None:
         """Build the model and resolve losses/metrics from one batch's shapes."""
         model = self.model
         x_struct = _model_input(model, x_batch)
@@ -84,7 +94,8 @@ class Trainer:
                     f"{len(y_batch)} target array(s) were given."
                 )
             self.compiled.build(_output_names(model), out_structs, y_batch)
-            check_targets(model, _output_names(model), out_structs, y_batch, self.compiled)
+            check_targets(model, _output_names(model), out_structs,
+                          y_shapes or [tuple(y.shape) for y in y_batch], self.compiled)
         elif not self.compiled.built:
             self.compiled.build(_output_names(model), out_structs, None)
         if self.optimizer.state is None:
@@ -129,10 +140,11 @@ class Trainer:
             logs = compiled.compute_metrics(metric_states)
             return (new_t, new_nt, new_opt, metric_states, counter + 1), logs
 
-        def indexed_step(state: tuple, arrays: tuple, index: Any) -> tuple[tuple, dict]:
-            return step(state, jax.tree_util.tree_map(lambda a: a[index], arrays))
+        def init_logs(state: tuple) -> dict:
+            return compiled.compute_metrics(state[3])
 
-        return jax.jit(step, donate_argnums=(0,)), jax.jit(indexed_step, donate_argnums=(0,))
+        block = jax.jit(execution.loop_steps(step, init_logs), donate_argnums=(0,))
+        return jax.jit(step, donate_argnums=(0,)), execution.Executables(block)
 
     def _make_test_fn(self) -> Any:
         compiled = self.compiled
@@ -178,24 +190,25 @@ class Trainer:
                                             verbose=verbose, epochs=epochs, steps=steps)
         model.stop_training = False
         first_x, first_y = source.peek()
-        self._prepare(first_x, first_y)
+        self._prepare(first_x, first_y, source.target_shapes())
         if self._train_fn is None:
             self._train_fn = self._make_train_fn()
+        rows = self._block_rows(cbs)
+        if isinstance(source, ArraySource):
+            self._prepare_blocks(source, batch_size, steps, rows)
         cbs.on_train_begin()
+        initial_epoch = self._take_resume_point(initial_epoch)
         logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
             trainable, non_trainable = self._read_state()
             metric_states = self.compiled.init_metric_states()
             state = (trainable, non_trainable, self.optimizer.state, metric_states, self._counter)
-            step_logs: dict[str, Any] = {}
-            for step_index, batch in enumerate(source.batches(batch_size, shuffle, steps)):
-                cbs.on_train_batch_begin(step_index)
-                state, step_logs = self._run(self._train_fn, state, batch)
-                self.optimizer.state = state[2]
-                cbs.on_train_batch_end(step_index, step_logs)
-                if model.stop_training:
-                    break
+            if isinstance(source, ArraySource):
+                state, step_logs = self._run_blocks(source, state, cbs, batch_size, shuffle,
+                                                    steps, rows)
+            else:
+                state, step_logs = self._run_batches(source, state, cbs, batch_size, steps)
             trainable, non_trainable, opt_state, metric_states, self._counter = state
             self.optimizer.state = opt_state
             self._write_state(trainable, non_trainable)
@@ -212,12 +225,93 @@ class Trainer:
         model.history = history
         return history
 
-    def _run(self, fns: tuple, state: tuple, batch: Any) -> tuple[tuple, dict]:
-        plain_fn, indexed_fn = fns
+    def _block_rows(self, cbs: Any) -> int:
+        """Steps per dispatch: as compiled, or automatic when no callback needs each batch."""
+        if self.steps_per_execution != 1:
+            return execution.AUTO_BLOCK_STEPS if self.steps_per_execution == "auto" \
+                else self.steps_per_execution
+        hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin",
+                 "on_batch_end")
+        watched = [cb for cb in cbs.callbacks
+                   if not isinstance(cb, (callbacks_module.History,
+                                          callbacks_module.ProgbarLogger))]
+        return 1 if execution.overrides_any(watched, hooks) else execution.AUTO_BLOCK_STEPS
+
+    def _prepare_blocks(self, source: ArraySource, batch_size: int, steps: int,
+                        rows: int) -> None:
+        """Starts compiling the block executables an epoch will need, side by side."""
+        state = (*self._read_state(), self.optimizer.state,
+                 self.compiled.init_metric_states(), self._counter)
+        arrays = source._device_arrays()
+        for shape in execution.block_shapes(source.data.num_samples, batch_size, steps, rows):
+            self._train_fn[1].prepare((state, arrays, np.zeros(shape, np.int32),
+                                       np.int32(0)))
+
+    def _run_blocks(self, source: ArraySource, state: tuple, cbs: Any, batch_size: int,
+                    shuffle: bool, steps: int, rows: int) -> tuple[tuple, Any]:
+        """One epoch over array data, ``rows`` steps per dispatch."""
+        arrays = source._device_arrays()
+        step_logs: Any = {}
+        indices = self._skip_resumed(source.indices(batch_size, shuffle, steps))
+        for block in execution.blocks(indices, rows):
+            cbs.on_train_batch_begin(block.first)
+            state, step_logs = self._call(self._train_fn[1], state, arrays, block.indices,
+                                          np.int32(block.count))
+            self.optimizer.state = state[2]
+            self._live_state = state
+            cbs.on_train_batch_end(block.last, step_logs)
+            if self.model.stop_training:
+                break
+        return state, step_logs
+
+    def _run_batches(self, source: Any, state: tuple, cbs: Any, batch_size: int,
+                     steps: int | None) -> tuple[tuple, Any]:
+        """One epoch over batches from an iterable, one dispatch each."""
+        step_logs: Any = {}
+        batches = self._skip_resumed(source.batches(batch_size, False, steps))
+        for step_index, batch in enumerate(batches):
+            cbs.on_train_batch_begin(step_index)
+            state, step_logs = self._call(self._train_fn[0], state, batch[1])
+            self.optimizer.state = state[2]
+            self._live_state = state
+            cbs.on_train_batch_end(step_index, step_logs)
+            if self.model.stop_training:
+                break
+        return state, step_logs
+
+    # --- resuming (BackupAndRestore) ---------------------------------------------------
+    def _take_resume_point(self, initial_epoch: int) -> int:
+        """The epoch to start at: a callback's ``model._initial_epoch`` wins (as in Keras);
+        ``model._initial_step`` steps of it are skipped (they ran before the restore)."""
+        model = self.model
+        epoch = getattr(model, "_initial_epoch", None)
+        self._skip_steps = getattr(model, "_initial_step", None) or 0
+        model._initial_epoch = model._initial_step = None
+        if self._train_fn is None:  # a restore replaced the random key the step holds
+            self._train_fn = self._make_train_fn()
+        return initial_epoch if epoch is None else epoch
+
+    def _skip_resumed(self, items: Any) -> Any:
+        skip, self._skip_steps = getattr(self, "_skip_steps", 0), 0
+        return itertools.islice(items, skip, None)
+
+    def sync_state(self) -> None:
+        """Copy the running epoch's state into the variables and step counter.
+
+        Within an epoch the state lives in the step's carry; a callback that saves
+        mid-epoch calls this from ``on_train_batch_end``. Copies, because the next step
+        donates the carry's buffers.
+        """
+        live = getattr(self, "_live_state", None)
+        if live is None:
+            return
+        self._write_state([jnp.array(v, copy=True) for v in live[0]],
+                          [jnp.array(v, copy=True) for v in live[1]])
+        self._counter = jnp.array(live[4], copy=True)
+
+    def _call(self, fn: Any, *args: Any) -> tuple[tuple, Any]:
         try:
-            if batch[0] == "indexed":
-                return indexed_fn(state, batch[1], batch[2])
-            return plain_fn(state, batch[1])
+            return fn(*args)
         except (TypeError, ValueError) as err:
             raise ValueError(f"Training step failed for model {self.model.name!r}: {err}") \
                 from err
@@ -266,7 +360,8 @@ class Trainer:
         vx, vy, vsw = data_lib.unpack_batch(tuple(validation_data))
         return ArraySource(self._array_data(vx, vy, vsw, None))
 
-    def _evaluate_source(self, source: Any, batch_size: int, steps: int | None) -> dict:
+    def _evaluate_source(self, source: Any, batch_size: int, steps: int | None,
+                         cbs: Any = None) -> dict:
         if self._test_fn is None:
             self._test_fn = self._make_test_fn()
         t_vars, nt_vars = self._variables()
@@ -275,13 +370,17 @@ class Trainer:
         metric_states = self.compiled.init_metric_states()
         logs: dict[str, Any] = {}
         n_steps = source.steps_per_epoch(batch_size, steps)
-        for batch in source.batches(batch_size, False, n_steps):
-            plain_fn, indexed_fn = self._test_fn
+        plain_fn, indexed_fn = self._test_fn
+        for step_index, batch in enumerate(source.batches(batch_size, False, n_steps)):
+            if cbs is not None:
+                cbs.on_test_batch_begin(step_index)
             state = (trainable, non_trainable, metric_states)
             if batch[0] == "indexed":
                 metric_states, logs = indexed_fn(state, batch[1], batch[2])
             else:
                 metric_states, logs = plain_fn(state, batch[1])
+            if cbs is not None:
+                cbs.on_test_batch_end(step_index, logs)
         return _plain(logs)
 
     def evaluate(self, x: Any, y: Any, batch_size: int | None, verbose: Any, sample_weight: Any,
@@ -299,7 +398,7 @@ class Trainer:
                                             model=self.model, verbose=verbose, epochs=1,
                                             steps=n_steps)
         cbs.on_test_begin()
-        logs = self._evaluate_source(source, batch_size, steps)
+        logs = self._evaluate_source(source, batch_size, steps, cbs)
         cbs.on_test_end(logs)
         return self._format_logs(logs, return_dict)
 
@@ -320,7 +419,7 @@ class Trainer:
         state = (trainable, non_trainable, self.optimizer.state,
                  self.compiled.init_metric_states(), self._counter)
         batch = ArraySource(arrays).whole_batch()
-        state, logs = self._run(self._train_fn, state, batch)
+        state, logs = self._call(self._train_fn[0], state, batch[1])
         trainable, non_trainable, self.optimizer.state, _, self._counter = state
         self._write_state(trainable, non_trainable)
         return self._format_logs(_plain(logs), return_dict)
@@ -345,12 +444,14 @@ class ArraySource:
         self._position = 0
 
     def peek(self) -> tuple[list, list | None]:
-        n = min(2, self.data.num_samples)
-        return [a[:n] for a in self.data.x], None if self.data.y is None else [
-            a[:n] for a in self.data.y]
+        """The whole arrays: only their shapes are read, so messages show the real sizes."""
+        return list(self.data.x), None if self.data.y is None else list(self.data.y)
 
     def steps_per_epoch(self, batch_size: int, steps: int | None) -> int:
         return steps or max(1, math.ceil(self.data.num_samples / batch_size))
+
+    def target_shapes(self) -> list[tuple] | None:
+        return None if self.data.y is None else [tuple(a.shape) for a in self.data.y]
 
     def _device_arrays(self) -> tuple:
         if self._device is None:
@@ -362,18 +463,23 @@ class ArraySource:
             )
         return self._device
 
-    def batches(self, batch_size: int, shuffle: bool, steps: int) -> Any:
+    def indices(self, batch_size: int, shuffle: bool, steps: int) -> Any:
+        """The index array of each of ``steps`` batches; an epoch ends with a short one."""
         n = self.data.num_samples
-        arrays = self._device_arrays()
         for _ in range(steps):
             if self._order is None or self._position >= n:
                 self._order = np.random.permutation(n) if shuffle else np.arange(n)
                 self._position = 0
             index = self._order[self._position:self._position + batch_size]
             self._position += batch_size
-            yield "indexed", arrays, index
+            yield index
         if self._position >= n:
             self._order = None
+
+    def batches(self, batch_size: int, shuffle: bool, steps: int) -> Any:
+        arrays = self._device_arrays()
+        for index in self.indices(batch_size, shuffle, steps):
+            yield "indexed", arrays, index
 
     def whole_batch(self) -> tuple:
         return "plain", self._device_arrays()
@@ -413,6 +519,9 @@ class IterableSource:
     def steps_per_epoch(self, batch_size: int, steps: int | None) -> int | None:
         return steps or self.data.steps
 
+    def target_shapes(self) -> None:
+        return None
+
     def batches(self, batch_size: int, shuffle: bool, steps: int | None) -> Any:
         if self._first is not None:
             yield "plain", self._first
@@ -422,6 +531,15 @@ class IterableSource:
             rest = self.data.epoch()
         for batch in rest:
             yield "plain", self._convert(batch)
+
+
+def _check_steps_per_execution(value: int | str) -> int | str:
+    if value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"steps_per_execution must be a positive int or 'auto', got "
+                         f"{value!r}.")
+    return value
 
 
 def _plain(logs: dict) -> dict:

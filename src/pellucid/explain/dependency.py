@@ -1,0 +1,131 @@
+"""Dependency maps measured from the real function.
+
+``dependency_map(subject, i, o)[out_index + in_index]`` is True exactly where output
+element ``out_index`` of output ``o`` changes with input element ``in_index`` of input
+``i`` (batch excluded). It is the support of the Jacobian of a batch-1 call at random
+weights and random inputs, OR-ed over several draws so that an accidental zero (a ReLU
+that happens to be off) does not hide a connection. Integer inputs (tokens) have no
+derivative; for them each element is changed in turn and the outputs that move are marked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pellucid.explain.subject import Subject, as_numpy
+
+DRAWS = 6
+# Beyond this many Jacobian entries the map would not fit comfortably in memory.
+MAX_ENTRIES = 50_000_000
+
+
+def dependency_map(subject: Subject, input_index: int = 0, output_index: int = 0,
+                   draws: int = DRAWS, seed: int = 0) -> np.ndarray:
+    """Boolean array of shape ``output_shape + input_shape`` (both batch excluded)."""
+    _check_index(subject, input_index, output_index)
+    in_shape = subject.input_shapes[input_index]
+    out_shape = subject.output_shapes[output_index]
+    entries = int(np.prod(in_shape)) * int(np.prod(out_shape))
+    if entries > MAX_ENTRIES:
+        raise ValueError(
+            f"The dependency map would have {entries:,} entries ({out_shape} outputs x "
+            f"{in_shape} inputs). Explain with a smaller input_shape (e.g. fewer steps or "
+            "pixels): the structure is the same at any size."
+        )
+    keys = jax.random.split(jax.random.PRNGKey(seed), draws)
+    dtype = jnp.dtype(subject.input_dtypes[input_index])
+    if jnp.issubdtype(dtype, jnp.floating):
+        found = _jacobian_support(subject, input_index, output_index, keys)
+    else:
+        found = _perturbation_support(subject, input_index, output_index, keys)
+    return found.reshape(out_shape + in_shape)
+
+
+def _check_index(subject: Subject, input_index: int, output_index: int) -> None:
+    if not 0 <= input_index < len(subject.input_shapes):
+        raise IndexError(
+            f"input_index={input_index}, but there are {len(subject.input_shapes)} input(s)."
+        )
+    if not 0 <= output_index < len(subject.output_shapes):
+        raise IndexError(
+            f"output_index={output_index}, but there are {len(subject.output_shapes)} "
+            "output(s)."
+        )
+
+
+def _jacobian_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
+    def one_draw(key: Any) -> Any:
+        values = subject.random_weights(key)
+        inputs = subject.random_inputs(key)
+
+        def f(x: Any) -> Any:
+            xs = list(inputs)
+            xs[i] = x
+            return subject.apply(values, xs)[o][0].reshape(-1)
+
+        n_in, n_out = inputs[i][0].size, int(np.prod(subject.output_shapes[o]))
+        jac = jax.jacfwd(f) if n_in <= n_out else jax.jacrev(f)
+        return jnp.abs(jac(inputs[i]).reshape(n_out, n_in)) > 0
+
+    found = None
+    for key in keys:
+        hit = as_numpy(jax.jit(one_draw)(key))
+        found = hit if found is None else found | hit
+    return found
+
+
+def _perturbation_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
+    """For token inputs: flip each element 0 <-> 1 in turn and see which outputs move."""
+
+    def one_draw(key: Any) -> Any:
+        values = subject.random_weights(key)
+        inputs = subject.random_inputs(key)
+        base = subject.apply(values, inputs)[o][0].reshape(-1)
+        flat = inputs[i].reshape(-1)
+
+        def moved(e: Any) -> Any:
+            changed = flat.at[e].set(1 - flat[e]).reshape(inputs[i].shape)
+            xs = list(inputs)
+            xs[i] = changed
+            return subject.apply(values, xs)[o][0].reshape(-1) != base
+
+        return jax.vmap(moved)(jnp.arange(flat.size)).T
+
+    found = None
+    for key in keys:
+        hit = as_numpy(jax.jit(one_draw)(key))
+        found = hit if found is None else found | hit
+    return found
+
+
+def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
+                 draws: int = 2) -> dict[str, np.ndarray]:
+    """For each weight: boolean ``output_shape + weight_shape``, True where that output
+    element depends on that weight entry. Keys are weight paths (or names)."""
+    out_shape = subject.output_shapes[output_index]
+    n_out = int(np.prod(out_shape))
+    found: list[np.ndarray] | None = None
+    for key in jax.random.split(jax.random.PRNGKey(seed + 7), draws):
+        inputs = subject.random_inputs(key)
+
+        def f(values: list, inputs: list = inputs) -> Any:
+            return subject.apply(values, inputs)[output_index][0].reshape(-1)
+
+        values = subject.random_weights(key)
+        floats = [jnp.issubdtype(v.dtype, jnp.floating) for v in values]
+        jacs = jax.jit(jax.jacrev(f))(values)
+        hits = [as_numpy(jnp.abs(j.reshape(n_out, -1)) > 0) if ok
+                else np.zeros((n_out, int(np.prod(v.shape))), bool)
+                for j, v, ok in zip(jacs, values, floats, strict=True)]
+        found = hits if found is None else [a | b for a, b in zip(found, hits, strict=True)]
+    return {weight_label(w): h.reshape(out_shape + tuple(w.shape))
+            for w, h in zip(subject.weights, found or [], strict=True)}
+
+
+def weight_label(variable: Any) -> str:
+    """``dense/kernel`` style label of a weight (its path, else its name)."""
+    return getattr(variable, "path", None) or variable.name

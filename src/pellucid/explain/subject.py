@@ -1,0 +1,214 @@
+"""What is being explained, as a pure function of its weights and inputs.
+
+A :class:`Subject` wraps a layer or a model with concrete input shapes (batch excluded) and
+offers ``apply(weight_values, inputs, training)``: the real ``call`` run under a
+``StateScope`` that swaps every weight for a given array. Everything ``explain`` reports
+about dependencies is measured through this one function, so it holds for user-written
+layers exactly as for built-in ones.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pellucid import backend
+from pellucid.backend import StateScope
+
+# Axes of unknown size (None, other than batch) are measured at this size.
+STAND_IN_SIZE = 4
+
+
+class Subject:
+    """A layer or model, its input shapes (batch excluded) and a pure ``apply``."""
+
+    def __init__(self, obj: Any, declared_inputs: list[tuple], dtypes: list[str],
+                 multi_input: bool):
+        self.obj = obj
+        self.declared_inputs = declared_inputs
+        self.input_shapes = [tuple(STAND_IN_SIZE if d is None else d for d in s)
+                             for s in declared_inputs]
+        self.input_dtypes = dtypes
+        self.multi_input = multi_input
+        self.weights = list(obj.weights)
+        self.stand_ins = any(d is None for s in declared_inputs for d in s)
+        self._scales = [_scale(w) for w in self.weights]
+        structs = [jax.ShapeDtypeStruct((1,) + s, d)
+                   for s, d in zip(self.input_shapes, dtypes, strict=True)]
+        values = [jax.ShapeDtypeStruct(w.shape, w.dtype) for w in self.weights]
+        outs = jax.eval_shape(lambda v, x: self.apply(v, x), values, structs)
+        self.output_shapes = [tuple(o.shape[1:]) for o in outs]
+
+    @property
+    def is_model(self) -> bool:
+        from pellucid.models.model import Model  # noqa: PLC0415
+
+        return isinstance(self.obj, Model)
+
+    def apply(self, values: list, inputs: list, training: bool = False) -> list:
+        """Flat list of outputs of the real call, with weights read from ``values``."""
+        mapping = dict(zip(self.weights, values, strict=True))
+        with StateScope(mapping), backend.training_mode(training):
+            outputs = self.obj(list(inputs) if self.multi_input else inputs[0])
+        return jax.tree_util.tree_leaves(outputs)
+
+    def random_weights(self, key: Any) -> list:
+        """Random values for every weight at the scale of its current values.
+
+        Signs are kept where a weight is non-negative (variances, scales), so that
+        square roots and logs in ``call`` stay finite.
+        """
+        out = []
+        for i, (w, (scale, non_negative)) in enumerate(zip(self.weights, self._scales,
+                                                             strict=True)):
+            if scale is None:
+                out.append(jnp.asarray(w.value))
+                continue
+            noise = jax.random.normal(jax.random.fold_in(key, i), w.shape, w.dtype)
+            # Magnitudes are kept away from zero so no connection vanishes by chance.
+            sample = scale * (0.5 + jnp.abs(noise)) * jnp.sign(noise)
+            out.append(jnp.abs(sample) if non_negative else sample)
+        return out
+
+    def random_inputs(self, key: Any, batch: int = 1) -> list:
+        """Random inputs: standard normal floats, or 0/1 tokens for integer inputs."""
+        out = []
+        for i, (shape, dtype) in enumerate(zip(self.input_shapes, self.input_dtypes,
+                                               strict=True)):
+            k = jax.random.fold_in(key, 1000 + i)
+            if jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
+                out.append(jax.random.normal(k, (batch,) + shape, dtype))
+            else:
+                out.append(jax.random.bernoulli(k, 0.5, (batch,) + shape).astype(dtype))
+        return out
+
+
+def resolve(obj: Any, input_shape: Any = None) -> Subject:
+    """Turn a layer, a model or a ``.keras`` path into a :class:`Subject`.
+
+    ``input_shape`` excludes the batch axis: ``(50, 10)``, or a list of shapes for a layer
+    that takes several inputs. It is required for a layer that is not built yet.
+    """
+    from pellucid.layers.layer import Layer  # noqa: PLC0415
+
+    if isinstance(obj, (str, os.PathLike)):
+        obj = load(obj)
+    if not isinstance(obj, Layer):
+        raise TypeError(
+            f"explain() takes a layer, a model or a path to a .keras file; got {obj!r}."
+        )
+    shapes = _normalize_shapes(input_shape) if input_shape is not None else None
+    if hasattr(obj, "inputs") and hasattr(obj, "compile"):
+        return _resolve_model(obj, shapes)
+    return _resolve_layer(obj, shapes)
+
+
+def load(path: Any) -> Any:
+    """Load a ``.keras`` file, with an error that says what was expected."""
+    from pellucid.models import load_model  # noqa: PLC0415
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such file: {path!r}. Give the path to a .keras model file.")
+    try:
+        return load_model(path)
+    except NotImplementedError:
+        raise
+    except Exception as err:
+        raise ValueError(
+            f"{path!r} is not a model file pellucid can read: a .keras archive written by "
+            f"model.save() (pellucid or Keras 3) is needed. ({type(err).__name__}: {err})"
+        ) from err
+
+
+def _normalize_shapes(shape: Any) -> list[tuple]:
+    """``(50, 10)`` -> ``[(50, 10)]``; a list of shapes stays a list; ints become 1-tuples."""
+    if isinstance(shape, int):
+        return [(shape,)]
+    if isinstance(shape, (list, tuple)) and shape and all(
+            isinstance(s, (list, tuple)) for s in shape):
+        return [tuple(s) for s in shape]
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in shape):
+        return [tuple(shape)]
+    raise ValueError(
+        f"input_shape must be a shape without the batch axis, e.g. (50, 10), or a list of "
+        f"such shapes; got {shape!r}."
+    )
+
+
+def _resolve_model(model: Any, shapes: list[tuple] | None) -> Subject:
+    if not model.inputs:
+        if shapes is None:
+            raise ValueError(
+                f"Model {model.name!r} has no input shape yet: pass input_shape=(...) "
+                "(without the batch axis), or build it first."
+            )
+        if hasattr(model, "layer_output_shapes"):
+            model.build((None,) + shapes[0])
+        else:
+            return _resolve_layer(model, shapes)
+    declared = [tuple(t.shape[1:]) for t in model.inputs]
+    if shapes is not None and [tuple(s) for s in shapes] != declared:
+        raise ValueError(
+            f"Model {model.name!r} takes inputs of shape {declared} (batch excluded); "
+            f"input_shape={shapes} does not match. Leave input_shape out for a model."
+        )
+    dtypes = [t.dtype for t in model.inputs]
+    return Subject(model, declared, dtypes, multi_input=len(declared) > 1)
+
+
+def _resolve_layer(layer: Any, shapes: list[tuple] | None) -> Subject:
+    from pellucid.layers.input_layer import Input  # noqa: PLC0415
+
+    if shapes is None:
+        shapes = _known_input_shapes(layer)
+        if shapes is None:
+            raise ValueError(
+                f"Layer {layer.name!r} ({type(layer).__name__}) is not built, so its input "
+                "shape is unknown: pass input_shape=(...) without the batch axis, e.g. "
+                f"explain({type(layer).__name__}(...), input_shape=(50, 10))."
+            )
+    multi = len(shapes) > 1
+    tensors = [Input(shape=s, dtype=_input_dtype(layer)) for s in shapes]
+    try:
+        layer(tensors if multi else tensors[0])
+    except (TypeError, ValueError) as err:
+        given = shapes if multi else shapes[0]
+        raise ValueError(
+            f"{type(layer).__name__} {layer.name!r} cannot take inputs of shape {given} "
+            f"(batch excluded): {err}"
+        ) from err
+    return Subject(layer, shapes, [t.dtype for t in tensors], multi_input=multi)
+
+
+def _known_input_shapes(layer: Any) -> list[tuple] | None:
+    shapes = layer._build_shapes if layer.built else None
+    if shapes is None:
+        return None
+    if isinstance(shapes, tuple) and all(d is None or isinstance(d, int) for d in shapes):
+        return [tuple(shapes[1:])]
+    if isinstance(shapes, (list, tuple)):
+        return [tuple(s[1:]) for s in shapes]
+    return None
+
+
+def _input_dtype(layer: Any) -> str:
+    """Token-reading layers take integers; everything else floats."""
+    return "int32" if type(layer).__name__ == "Embedding" else "float32"
+
+
+def _scale(variable: Any) -> tuple[float | None, bool]:
+    """(spread of the current values, whether they are all >= 0); None for integers."""
+    current = np.asarray(variable.value)
+    if not np.issubdtype(current.dtype, np.floating):
+        return None, False
+    spread = float(np.std(current)) if current.size > 1 else 0.0
+    return (spread if spread > 0 else 0.5), bool(np.all(current >= 0))
+
+
+def as_numpy(x: Any) -> np.ndarray:
+    return np.asarray(jax.device_get(x))

@@ -1,3 +1,0 @@
-"""Layers of the pooling family."""
-
-__all__: list[str] = []

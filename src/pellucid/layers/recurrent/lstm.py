@@ -1,0 +1,94 @@
+"""LSTMCell and LSTM (Hochreiter & Schmidhuber, 1997), Keras's gate order i, f, c, o."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from pellucid import activations, initializers
+from pellucid.layers.recurrent.base_cell import RecurrentCell
+from pellucid.layers.recurrent.rnn import RNN, cell_layer_config, split_layer_kwargs
+
+__all__ = ["LSTM", "LSTMCell"]
+
+
+class LSTMCell(RecurrentCell):
+    """One LSTM step on ``x_t`` ``(batch, features)`` with states ``[h, c]`` ``(batch, units)``.
+
+    ``z = x_t @ kernel + bias + h @ recurrent_kernel``, split in four ``units``-wide blocks
+    ``i, f, g, o``::
+
+        i = σ(z_i)   f = σ(z_f)   o = σ(z_o)       (σ = recurrent_activation)
+        c' = f * c + i * tanh(z_g)                  (tanh = activation)
+        h' = o * tanh(c')
+
+    returns ``h', [h', c']``. Weights: kernel ``(features, 4u)``, recurrent_kernel
+    ``(u, 4u)``, bias ``(4u,)`` (the forget block starts at 1 with ``unit_forget_bias``).
+    Parameters: ``4 * u * (features + u + 1)``. ``units`` is the size of ``h``: one LSTM
+    "unit" is one entry of the state vector, not a separate network.
+    """
+
+    gates = 4
+
+    def __init__(self, units: int, activation: Any = "tanh",
+                 recurrent_activation: Any = "sigmoid", unit_forget_bias: bool = True,
+                 **kwargs: Any):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = unit_forget_bias
+        self.state_size = [units, units]
+
+    def make_bias_initializer(self) -> Any:
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        base, units = self.bias_initializer, self.units
+
+        def forget_ones(shape: Any, dtype: Any = None) -> jax.Array:
+            return jnp.concatenate([
+                jnp.asarray(base((units,), dtype=dtype)),
+                jnp.asarray(initializers.get("ones")((units,), dtype=dtype)),
+                jnp.asarray(base((2 * units,), dtype=dtype)),
+            ])
+
+        return forget_ones
+
+    def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any
+                       ) -> tuple[jax.Array, list]:
+        h, c = states
+        z = projected + self.recurrent_product(h, recurrent_masks)
+        z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)
+        gate = self.recurrent_activation
+        c = gate(z_f) * c + gate(z_i) * self.activation(z_g)
+        h = gate(z_o) * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "unit_forget_bias": self.unit_forget_bias,
+        }
+
+
+class LSTM(RNN):
+    """An LSTM over ``(batch, timesteps, features)``; see :class:`LSTMCell` for the step.
+
+    Output ``(batch, units)`` (last step), or ``(batch, timesteps, units)`` with
+    ``return_sequences``; ``return_state`` adds the final ``h`` and ``c``.
+    """
+
+    cell_class = LSTMCell
+
+    def __init__(self, units: int, activation: Any = "tanh",
+                 recurrent_activation: Any = "sigmoid", **kwargs: Any):
+        cell_kwargs, rnn_kwargs = split_layer_kwargs(kwargs)
+        cell = LSTMCell(units, activation=activation,
+                        recurrent_activation=recurrent_activation, name="lstm_cell",
+                        dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
+                        **cell_kwargs)
+        super().__init__(cell, **rnn_kwargs)
+
+    def get_config(self) -> dict:
+        return cell_layer_config(self)

@@ -1,0 +1,312 @@
+"""RNN: runs a cell over the time axis of ``(batch, timesteps, features)``.
+
+``h_t, states_t = cell(x_t, states_{t-1})`` for every step under one ``lax.scan``
+(:func:`pellucid.ops.rnn.rnn`). Built-in cells hoist ``x @ kernel + bias`` for all steps
+into one matmul before the scan, so a step costs one ``h @ recurrent_kernel``.
+
+Output: the last ``h`` ``(batch, units)``, or every ``h`` ``(batch, timesteps, units)`` with
+``return_sequences``; ``return_state`` appends the final states (LSTM: ``h, c``).
+A mask ``(batch, timesteps)`` skips steps: states and output carry over from the last
+unmasked step. ``stateful=True`` keeps the final states (in state variables, not
+weights) as the next call's initial states until ``reset_state()``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from pellucid.backend import current_scope
+from pellucid.layers.input_spec import InputSpec
+from pellucid.layers.layer import Layer
+from pellucid.ops.rnn import rnn
+
+__all__ = ["RNN"]
+
+_CELL_ARGS = {
+    "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+    "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+    "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
+    "recurrent_dropout", "seed", "implementation",
+}
+_RESHAPE_HINT = (
+    "Recurrent layers read sequences shaped (batch, timesteps, features). For one feature "
+    "per step use x[..., None]; otherwise x.reshape(batch, timesteps, features)."
+)
+
+
+def split_layer_kwargs(kwargs: dict) -> tuple[dict, dict]:
+    """Split LSTM/GRU/SimpleRNN keywords into those of the cell and those of the RNN."""
+    cell = {k: v for k, v in kwargs.items() if k in _CELL_ARGS}
+    rest = {k: v for k, v in kwargs.items() if k not in _CELL_ARGS}
+    return cell, rest
+
+
+class RNN(Layer):
+    """Run ``cell`` over time; see the module docstring for shapes and options.
+
+    ``cell`` needs ``call(inputs, states, [training], [constants])`` returning
+    ``(output, new_states)`` and ``state_size`` (an int, or a list of ints / nested lists
+    for several states); ``output_size`` and ``get_initial_state(batch_size)`` are
+    optional. A list of cells is stacked (:class:`StackedRNNCells`). ``constants=`` given
+    at call time reach every step unchanged.
+    """
+
+    def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
+                 zero_output_for_mask: bool = False, use_cudnn: Any = "auto", **kwargs: Any):
+        if isinstance(cell, (list, tuple)):
+            from pellucid.layers.recurrent.stacked_cells import StackedRNNCells  # noqa: PLC0415
+
+            cell = StackedRNNCells(cell)
+        if not callable(getattr(cell, "call", None)):
+            raise ValueError(f"RNN: the cell {cell!r} needs a `call(inputs, states)` method.")
+        state_size = getattr(cell, "state_size", None)
+        if not _valid_state_size(state_size):
+            raise ValueError(
+                f"RNN: the cell {type(cell).__name__} needs a `state_size` attribute: an int "
+                "(one state of that width) or a list of ints (one per state); got "
+                f"{state_size!r}. Set it in the cell's __init__, e.g. self.state_size = units."
+            )
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(f"`use_cudnn` must be 'auto', True or False; got {use_cudnn!r}.")
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful = stateful
+        self.unroll = unroll
+        self.zero_output_for_mask = zero_output_for_mask
+        self.use_cudnn = use_cudnn
+        self.supports_masking = True
+        self.input_spec = InputSpec(min_ndim=3, hint=_RESHAPE_HINT)
+        self.states: list | None = None
+
+    @property
+    def state_size(self) -> list:
+        size = self.cell.state_size
+        return [size] if isinstance(size, int) else list(size)
+
+    # --- building ---------------------------------------------------------------------
+    def build(self, sequences_shape: tuple) -> None:
+        step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            self.cell.build(step_shape)
+            self.cell._build_shapes = step_shape
+            self.cell.built = True
+        if self.stateful and self.states is None:
+            batch = sequences_shape[0]
+            if batch is None:
+                raise ValueError(
+                    f"Layer {self.name!r} ({type(self).__name__}) is stateful, so it needs a "
+                    f"fixed batch size, but its input shape is {sequences_shape}. Give one "
+                    "with keras.Input(shape=..., batch_size=N) or batch_input_shape=(N, ...)."
+                )
+            initial = self.get_initial_state(batch)
+            self.states = [self.add_state_variable(leaf.shape, "rnn_state", str(leaf.dtype))
+                           for leaf in jax.tree_util.tree_leaves(initial)]
+
+    def get_initial_state(self, batch_size: int) -> list:
+        make = getattr(self.cell, "get_initial_state", None)
+        if make is not None:
+            states = make(batch_size=batch_size)
+            return list(states) if isinstance(states, (list, tuple)) else [states]
+        return [_zeros(batch_size, s) for s in self.state_size]
+
+    def reset_state(self) -> None:
+        """Zero the carried states of a stateful layer."""
+        for variable in self.states or []:
+            variable.assign(jnp.zeros(variable.shape, variable.dtype))
+
+    reset_states = reset_state
+
+    # --- calling ----------------------------------------------------------------------
+    def call(self, sequences: Any, initial_state: Any = None, mask: Any = None,
+             training: bool | None = None, constants: Any = None) -> Any:
+        batch = sequences.shape[0]
+        mask = self._check_mask(mask, sequences)
+        states = self._initial_states(initial_state, batch)
+        step, xs = self._step_function(sequences, training, constants)
+        try:
+            last, outputs, final = rnn(step, xs, states, mask, self.go_backwards, self.unroll,
+                                       self.zero_output_for_mask)
+        finally:
+            _clear_dropout_masks(self.cell)
+        if self.stateful:
+            self._store_states(final)
+        output = outputs if self.return_sequences else last
+        if self.return_state:
+            return (output, *final)
+        return output
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(self.state_size)
+        return output_mask
+
+    def _step_function(self, sequences: jax.Array, training: Any, constants: Any
+                       ) -> tuple[Any, Any]:
+        """``(step(x_t, states) -> (output, new_states), per-step inputs)``."""
+        cell = self.cell
+        if hasattr(cell, "recurrent_step") and constants is None:
+            input_masks, recurrent_masks = cell.make_dropout_masks(
+                sequences.shape[0], sequences.shape[-1], cell.units, training)
+            projected = cell.project_inputs(sequences, input_masks)
+            return (lambda x_t, s: cell.recurrent_step(x_t, s, recurrent_masks)), projected
+        _prepare_dropout_masks(cell, sequences.shape[0], sequences.shape[-1], training)
+        params = inspect.signature(cell.call).parameters
+        kwargs: dict[str, Any] = {}
+        if "training" in params:
+            kwargs["training"] = training
+        if constants is not None:
+            if "constants" not in params:
+                raise ValueError(
+                    f"Layer {self.name!r}: `constants` were given, but the cell "
+                    f"{type(cell).__name__}.call has no `constants` argument."
+                )
+            kwargs["constants"] = list(constants) if isinstance(constants, (list, tuple)) \
+                else [constants]
+
+        def step(x_t: Any, states: Any) -> tuple[Any, Any]:
+            output, new_states = cell.call(x_t, states, **kwargs)
+            if not isinstance(new_states, (list, tuple)):
+                new_states = [new_states]
+            leaves = jax.tree_util.tree_leaves(new_states)
+            return output, jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(states),
+                                                        leaves)
+
+        return step, sequences
+
+    def _initial_states(self, initial_state: Any, batch: int) -> list:
+        if initial_state is None:
+            if self.stateful:
+                if self.states[0].shape[0] != batch:
+                    raise ValueError(
+                        f"Layer {self.name!r} is stateful with batch size "
+                        f"{self.states[0].shape[0]}, but it received a batch of {batch}. "
+                        "Feed batches of that exact size (drop or pad the last one)."
+                    )
+                structure = jax.tree_util.tree_structure(self.get_initial_state(batch))
+                return jax.tree_util.tree_unflatten(structure, [v.value for v in self.states])
+            return self.get_initial_state(batch)
+        expected = self.get_initial_state(batch)
+        given = initial_state if isinstance(initial_state, (list, tuple)) else [initial_state]
+        given_leaves = jax.tree_util.tree_leaves(given)
+        wanted = jax.tree_util.tree_leaves(expected)
+        shapes = [tuple(w.shape) for w in wanted]
+        if len(given_leaves) != len(wanted) or any(
+                tuple(g.shape) != s for g, s in zip(given_leaves, shapes, strict=False)):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}) expects initial_state to be "
+                f"{len(wanted)} array(s) of shapes {shapes}, but it received "
+                f"{[tuple(g.shape) for g in given_leaves]}."
+            )
+        structure = jax.tree_util.tree_structure(expected)
+        return jax.tree_util.tree_unflatten(
+            structure, [jnp.asarray(g, w.dtype) for g, w in zip(given_leaves, wanted, strict=True)])
+
+    def _check_mask(self, mask: Any, sequences: jax.Array) -> Any:
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if mask is None:
+            return None
+        if tuple(mask.shape) != tuple(sequences.shape[:2]):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}) needs a mask of shape (batch, "
+                f"timesteps) = {tuple(sequences.shape[:2])}, but it received a mask of shape "
+                f"{tuple(mask.shape)}."
+            )
+        return mask
+
+    def _store_states(self, final: Any) -> None:
+        for variable, value in zip(self.states, jax.tree_util.tree_leaves(final), strict=True):
+            # Tracing for shapes (no scope) must not leak tracers into the variables.
+            if current_scope() is None and isinstance(value, jax.core.Tracer):
+                continue
+            variable.assign(value)
+
+    # --- config -----------------------------------------------------------------------
+    def get_config(self) -> dict:
+        return {**self._rnn_config(), "cell": _serialize(self.cell)}
+
+    def _rnn_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> RNN:
+        config = dict(config)
+        if "cell" in config and isinstance(config["cell"], dict):
+            from pellucid.saving.serialization import deserialize_keras_object  # noqa: PLC0415
+
+            config["cell"] = deserialize_keras_object(config["cell"],
+                                                      custom_objects=custom_objects)
+        return super().from_config(config)
+
+
+def cell_layer_config(layer: RNN) -> dict:
+    """Keras's flat config of LSTM/GRU/SimpleRNN: RNN keys plus the cell's own keys."""
+    cell_config = layer.cell.get_config()
+    for key in ("name", "trainable", "dtype"):
+        cell_config.pop(key, None)
+    return {**layer._rnn_config(), **cell_config}
+
+
+def _serialize(cell: Any) -> Any:
+    try:
+        from pellucid.saving.serialization import serialize_keras_object  # noqa: PLC0415
+    except ImportError:
+        return {"class_name": type(cell).__name__, "config": cell.get_config()}
+    return serialize_keras_object(cell)
+
+
+def _valid_state_size(size: Any) -> bool:
+    if isinstance(size, int) and not isinstance(size, bool):
+        return size > 0
+    if isinstance(size, (list, tuple)) and size:
+        return all(_valid_state_size(s) for s in size)
+    return False
+
+
+def _zeros(batch: int, size: Any) -> Any:
+    if isinstance(size, int):
+        return jnp.zeros((batch, size), "float32")
+    return [_zeros(batch, s) for s in size]
+
+
+def _prepare_dropout_masks(cell: Any, batch: int, input_dim: int, training: Any) -> None:
+    """Draw each cell's dropout masks once per call (stacked cells: each its own width)."""
+    if hasattr(cell, "prepare_dropout_masks"):
+        cell.prepare_dropout_masks(batch, input_dim, training)
+    for inner in getattr(cell, "cells", []):
+        _prepare_dropout_masks(inner, batch, input_dim, training)
+        input_dim = _output_size(inner)
+
+
+def _clear_dropout_masks(cell: Any) -> None:
+    if hasattr(cell, "clear_dropout_masks"):
+        cell.clear_dropout_masks()
+    for inner in getattr(cell, "cells", []):
+        _clear_dropout_masks(inner)
+
+
+def _output_size(cell: Any) -> int:
+    size = getattr(cell, "output_size", None)
+    if size is not None:
+        return size
+    state = cell.state_size
+    return state if isinstance(state, int) else state[0]

@@ -1,0 +1,94 @@
+"""The recurrence of every RNN layer: one ``lax.scan`` over time, masks folded in.
+
+``rnn(step, inputs, initial_states)`` runs ``output_t, states_t = step(x_t, states_{t-1})``
+for t = 1..T and returns ``(last_output, outputs, final_states)``:
+
+- ``inputs`` is a pytree of arrays shaped ``(batch, time, ...)``; ``x_t`` is its slice at
+  one step (layers pass inputs already projected by the kernel, so the step holds only
+  the recurrent matmul).
+- ``mask`` ``(batch, time)``: at a step where a sample's mask is False its states keep
+  their previous value and its output repeats the previous output (or is zero with
+  ``zero_output_for_mask``), so the last output is the one of the last unmasked step.
+- ``go_backwards`` reads the steps from last to first; ``outputs`` are in processing
+  order, i.e. ``outputs[:, 0]`` belongs to the last input step, as in Keras.
+- ``unroll`` writes the loop out at trace time (one copy of the step per time step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+Step = Callable[[Any, Any], tuple[jax.Array, Any]]
+
+__all__ = ["rnn"]
+
+
+def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
+        go_backwards: bool = False, unroll: bool = False,
+        zero_output_for_mask: bool = False) -> tuple[jax.Array, jax.Array, Any]:
+    """``(last_output (batch, out), outputs (batch, time, out), final_states)``."""
+    time_major = jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), inputs)
+    steps = jax.tree_util.tree_leaves(time_major)[0].shape[0]
+    first = jax.tree_util.tree_map(lambda a: a[0], time_major)
+    output_spec = jax.eval_shape(step, first, initial_states)[0]
+    previous = _initial_previous_output(initial_states, output_spec)
+
+    if mask is None:
+        def body(carry: tuple, x_t: Any) -> tuple[tuple, jax.Array]:
+            states, _ = carry
+            out, new_states = step(x_t, states)
+            return (new_states, out), out
+
+        xs = time_major
+    else:
+        def body(carry: tuple, xm: tuple) -> tuple[tuple, jax.Array]:
+            states, prev_out = carry
+            x_t, keep = xm
+            out, new_states = step(x_t, states)
+            keep = keep[:, None]
+            held = jnp.zeros_like(out) if zero_output_for_mask else prev_out
+            out = jnp.where(keep, out, held)
+            new_states = jax.tree_util.tree_map(
+                lambda new, old: jnp.where(keep, new, old), new_states, states)
+            return (new_states, jnp.where(keep, out, prev_out)), out
+
+        xs = (time_major, jnp.swapaxes(mask.astype(bool), 0, 1))
+
+    carry = (initial_states, previous)
+    if unroll:
+        outs = []
+        order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+        for t in order:
+            carry, out = body(carry, jax.tree_util.tree_map(lambda a, t=t: a[t], xs))
+            outs.append(out)
+        outputs = jnp.stack(outs)
+    else:
+        carry, outputs = jax.lax.scan(body, carry, xs, reverse=go_backwards)
+        if go_backwards:
+            # scan(reverse=True) stores step t's output at t; Keras lists outputs in the
+            # order they were produced.
+            outputs = jnp.flip(outputs, axis=0)
+    final_states = carry[0]
+    return outputs[-1], jnp.swapaxes(outputs, 0, 1), final_states
+
+
+def _initial_previous_output(states: Any, output_spec: Any) -> jax.Array:
+    """What a masked first step outputs: the cell's first state when shaped like an output.
+
+    For LSTM/GRU/SimpleRNN the first state *is* the previous output (Keras reads
+    ``states[0]``); for stacked cells that is the last cell's first state.
+    """
+    candidates = states
+    if isinstance(states, (list, tuple)) and states and isinstance(states[-1], (list, tuple)):
+        candidates = states[-1]
+    leaves = jax.tree_util.tree_leaves(candidates)
+    if leaves and leaves[0].shape == output_spec.shape:
+        return leaves[0].astype(output_spec.dtype)
+    for leaf in jax.tree_util.tree_leaves(states):
+        if leaf.shape == output_spec.shape:
+            return leaf.astype(output_spec.dtype)
+    return jnp.zeros(output_spec.shape, output_spec.dtype)

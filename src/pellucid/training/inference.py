@@ -1,0 +1,167 @@
+"""``predict``: the forward pass jitted once per model.
+
+Array inputs go to the device once and are predicted in blocks of batches, one dispatch
+per block (see :mod:`pellucid.training.execution`); outputs come back in one transfer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pellucid.backend import compilation_cache
+from pellucid.training import data as data_lib
+from pellucid.training import execution
+
+
+def _forward_fn(model: Any) -> Any:
+    compilation_cache.enable()
+    fn = getattr(model, "_predict_fn", None)
+    if fn is None:
+        def forward(trainable: list, non_trainable: list, x: Any) -> tuple[Any, list]:
+            outputs, _, new_nt, _ = model.pure_forward(trainable, non_trainable, x, False,
+                                                       jax.random.PRNGKey(0))
+            return outputs, new_nt
+
+        fn = jax.jit(forward)
+        model._predict_fn = fn
+    return fn
+
+
+def _structure_input(model: Any, xs: list) -> Any:
+    structure = getattr(model, "_input_structure", None)
+    if isinstance(structure, dict):
+        return dict(zip(model.input_names, xs, strict=True))
+    if isinstance(structure, (list, tuple)) or len(xs) > 1:
+        return list(xs)
+    return xs[0]
+
+
+def _ensure_built(model: Any, xs: list) -> None:
+    if model.built and (not hasattr(model, "_stack") or model._symbolic_outputs):
+        return
+    from pellucid.training.trainer import _build_model  # noqa: PLC0415
+
+    _build_model(model, _structure_input(model, [jnp.asarray(a[:1]) for a in xs]))
+
+
+def predict_on_batch(model: Any, x: Any) -> Any:
+    names = getattr(model, "input_names", None) or ["input"]
+    xs = data_lib.flatten_by_names(x, list(names), "input")
+    return _run(model, xs)
+
+
+def _run(model: Any, xs: list) -> Any:
+    _ensure_built(model, xs)
+    t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
+    outputs, new_nt = _forward_fn(model)([v.value for v in t_vars], [v.value for v in nt_vars],
+                                         _structure_input(model, [jnp.asarray(a) for a in xs]))
+    for v, val in zip(nt_vars, new_nt, strict=True):
+        v._value = val
+    return jax.tree_util.tree_map(np.asarray, outputs)
+
+
+def _block_fn(model: Any) -> Any:
+    """``run(trainable, non_trainable, xs, indices, count)``: forward over a block of batches.
+
+    Jitted once per model and kept on it; like training blocks, the loop runs on the
+    device so one dispatch predicts ``indices.shape[0]`` batches.
+    """
+    compilation_cache.enable()
+    fn = getattr(model, "_predict_block_fn", None)
+    if fn is None:
+        def forward(trainable: list, non_trainable: list, x: Any) -> tuple[Any, list]:
+            outputs, _, new_nt, _ = model.pure_forward(trainable, non_trainable, x, False,
+                                                       jax.random.PRNGKey(0))
+            return outputs, new_nt
+
+        def run(trainable: list, non_trainable: list, xs: list, indices: Any,
+                count: Any) -> tuple[Any, list]:
+            def batch(i: Any) -> Any:
+                return _structure_input(model, [a[indices[i]] for a in xs])
+
+            shapes = jax.eval_shape(forward, trainable, non_trainable, batch(0))[0]
+            rows = indices.shape[0]
+            init = jax.tree_util.tree_map(
+                lambda s: jnp.zeros((rows,) + s.shape, s.dtype), shapes)
+
+            def body(i: Any, carry: tuple) -> tuple:
+                nt, outs = carry
+                out, nt = forward(trainable, nt, batch(i))
+                return nt, jax.tree_util.tree_map(lambda o, r: o.at[i].set(r), outs, out)
+
+            new_nt, outs = jax.lax.fori_loop(0, count, body, (non_trainable, init))
+            return outs, new_nt
+
+        fn = jax.jit(run)
+        model._predict_block_fn = fn
+    return fn
+
+
+def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: Any,
+                    rows: int) -> Any:
+    """Outputs for array inputs: data placed on the device once, blocks of batches."""
+    _ensure_built(model, xs)
+    n = min(xs[0].shape[0], n_steps * batch_size)
+    device_xs = [jnp.asarray(a) for a in xs]
+    t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
+    trainable = [v.value for v in t_vars]
+    non_trainable = [v.value for v in nt_vars]
+    fn = _block_fn(model)
+    index_arrays = (np.arange(i * batch_size, min((i + 1) * batch_size, n))
+                    for i in range(n_steps))
+    parts = []
+    for block in execution.blocks(index_arrays, rows):
+        cbs.on_predict_batch_begin(block.first)
+        outs, non_trainable = fn(trainable, non_trainable, device_xs, block.indices,
+                                 np.int32(block.count))
+        parts.append((outs, block.count))
+        cbs.on_predict_batch_end(block.last, {})
+    for v, val in zip(nt_vars, non_trainable, strict=True):
+        v._value = val
+    # One transfer at the end: reading each block's outputs as it finished would make
+    # Python wait for the device between blocks.
+    pieces = [jax.tree_util.tree_map(
+        lambda o, c=count: np.asarray(o[:c]).reshape((-1,) + o.shape[2:]), outs)
+        for outs, count in parts]
+    return jax.tree_util.tree_map(lambda *p: np.concatenate(p, axis=0), *pieces)
+
+
+def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+            steps: int | None = None, callbacks: Any = None) -> Any:
+    """Outputs for all of ``x``, concatenated over batches (NumPy arrays)."""
+    from pellucid import callbacks as callbacks_module  # noqa: PLC0415
+
+    batch_size = batch_size or 32
+    verbose = 1 if verbose == "auto" else verbose
+    names = getattr(model, "input_names", None) or ["input"]
+    if data_lib.is_iterable_source(x):
+        batches = (data_lib.unpack_batch(b)[0] for b in data_lib.IterableData(x, steps).epoch())
+        batch_list = [data_lib.flatten_by_names(b, list(names), "input") for b in batches]
+        n_steps = len(batch_list)
+    else:
+        xs = data_lib.flatten_by_names(x, list(names), "input")
+        n_steps = steps or max(1, math.ceil(xs[0].shape[0] / batch_size))
+    cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
+                                        verbose=verbose, epochs=1, steps=n_steps)
+    cbs.on_predict_begin()
+    if data_lib.is_iterable_source(x):
+        results = []
+        for i, batch in enumerate(batch_list):
+            cbs.on_predict_batch_begin(i)
+            results.append(_run(model, batch))
+            cbs.on_predict_batch_end(i, {})
+        outputs = jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0),
+                                         *results)
+    else:
+        user = [cb for cb in cbs.callbacks
+                if not isinstance(cb, callbacks_module.ProgbarLogger)]
+        hooks = ("on_predict_batch_begin", "on_predict_batch_end")
+        rows = 1 if execution.overrides_any(user, hooks) else execution.AUTO_BLOCK_STEPS
+        outputs = _predict_arrays(model, xs, batch_size, n_steps, cbs, rows)
+    cbs.on_predict_end()
+    return outputs
