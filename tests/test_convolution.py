@@ -66,10 +66,12 @@ CONV_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "kwargs", "shape"), CONV_CASES,
+@pytest.mark.parametrize(("index", "name", "kwargs", "shape"),
+                         [(i, *c) for i, c in enumerate(CONV_CASES)],
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CONV_CASES)])
-def test_conv_layers_match_keras(name, kwargs, shape):
-    ours, theirs = check_layer(*_pair(name, **kwargs), _x(*shape))
+def test_conv_layers_match_keras(index, name, kwargs, shape):
+    # Symbolic (Input) shapes are traced for every third case to keep the file fast.
+    ours, theirs = check_layer(*_pair(name, **kwargs), _x(*shape), symbolic=index % 3 == 0)
     assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
 
 
@@ -154,18 +156,3 @@ def test_causal_padding_only_for_1d_and_output_never_sees_the_future():
     x2 = x.copy()
     x2[0, 6:] += 1.0
     np.testing.assert_array_equal(np.asarray(layer(x2))[0, :6], base[0, :6])
-
-
-def test_conv_inside_sequential_model_matches_keras():
-    def build(lib):
-        return lib.Sequential([
-            lib.Input((8, 8, 3)),
-            lib.layers.Conv2D(4, 3, strides=2, padding="same", activation="relu"),
-            lib.layers.SeparableConv2D(6, 3, padding="same"),
-            lib.layers.Conv2DTranspose(2, 3, strides=2, padding="same"),
-        ])
-    ours, theirs = build(pellucid), build(keras)
-    assert ours.count_params() == theirs.count_params()
-    ours.set_weights(theirs.get_weights())
-    x = _x(2, 8, 8, 3)
-    np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(theirs(x)), atol=1e-5)

@@ -58,10 +58,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "kwargs", "shape"), CASES,
+@pytest.mark.parametrize(("index", "name", "kwargs", "shape"),
+                         [(i, *c) for i, c in enumerate(CASES)],
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_pooling_family_matches_keras(name, kwargs, shape):
-    check_layer(*_pair(name, **kwargs), _x(*shape))
+def test_pooling_family_matches_keras(index, name, kwargs, shape):
+    # Symbolic (Input) shapes are traced for every third case to keep the file fast.
+    check_layer(*_pair(name, **kwargs), _x(*shape), symbolic=index % 3 == 0)
 
 
 def test_same_average_pooling_divides_by_real_cells():

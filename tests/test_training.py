@@ -137,3 +137,12 @@ def test_progress_bar_lines(capsys):
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out
     assert "5/5 - " in out and "accuracy: " in out and "loss: " in out
+
+
+def test_early_stopping_on_val_accuracy_in_auto_mode():
+    model = _model(pellucid)
+    model.compile(pellucid.optimizers.SGD(0.0), "binary_crossentropy", metrics=["accuracy"])
+    stop = pellucid.callbacks.EarlyStopping(monitor="val_accuracy", patience=1)
+    history = model.fit(X, Y_BIN, validation_split=0.25, epochs=10, verbose=0, callbacks=[stop])
+    # A learning rate of 0 never improves val_accuracy: stop after patience + 1 epochs.
+    assert len(history.history["loss"]) == 2

@@ -98,8 +98,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def repo_root() -> Path:
+    """The source checkout this module runs from (``src/pellucid/cli.py`` -> root)."""
+    return Path(__file__).resolve().parents[2]
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    root = Path(__file__).resolve().parents[2]
+    root = repo_root()
     if not (root / "bench" / "__main__.py").exists():
         print("bench is not available: it runs from a source checkout of pellucid, which "
               "has a bench/ folder.")

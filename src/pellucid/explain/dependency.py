@@ -71,11 +71,7 @@ def _jacobian_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray
         jac = jax.jacfwd(f) if n_in <= n_out else jax.jacrev(f)
         return jnp.abs(jac(inputs[i]).reshape(n_out, n_in)) > 0
 
-    found = None
-    for key in keys:
-        hit = as_numpy(jax.jit(one_draw)(key))
-        found = hit if found is None else found | hit
-    return found
+    return as_numpy(jax.jit(jax.vmap(one_draw))(keys)).any(axis=0)
 
 
 def _perturbation_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
@@ -95,11 +91,7 @@ def _perturbation_support(subject: Subject, i: int, o: int, keys: Any) -> np.nda
 
         return jax.vmap(moved)(jnp.arange(flat.size)).T
 
-    found = None
-    for key in keys:
-        hit = as_numpy(jax.jit(one_draw)(key))
-        found = hit if found is None else found | hit
-    return found
+    return as_numpy(jax.jit(jax.vmap(one_draw))(keys)).any(axis=0)
 
 
 def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
@@ -108,22 +100,30 @@ def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
     element depends on that weight entry. Keys are weight paths (or names)."""
     out_shape = subject.output_shapes[output_index]
     n_out = int(np.prod(out_shape))
-    found: list[np.ndarray] | None = None
-    for key in jax.random.split(jax.random.PRNGKey(seed + 7), draws):
+    floats = [jnp.issubdtype(jnp.dtype(w.dtype), jnp.floating) for w in subject.weights]
+    n_weights = sum(int(np.prod(w.shape)) for w, ok in zip(subject.weights, floats,
+                                                            strict=True) if ok)
+
+    def one_draw(key: Any) -> list:
         inputs = subject.random_inputs(key)
-
-        def f(values: list, inputs: list = inputs) -> Any:
-            return subject.apply(values, inputs)[output_index][0].reshape(-1)
-
         values = subject.random_weights(key)
-        floats = [jnp.issubdtype(v.dtype, jnp.floating) for v in values]
-        jacs = jax.jit(jax.jacrev(f))(values)
-        hits = [as_numpy(jnp.abs(j.reshape(n_out, -1)) > 0) if ok
-                else np.zeros((n_out, int(np.prod(v.shape))), bool)
-                for j, v, ok in zip(jacs, values, floats, strict=True)]
-        found = hits if found is None else [a | b for a, b in zip(found, hits, strict=True)]
-    return {weight_label(w): h.reshape(out_shape + tuple(w.shape))
-            for w, h in zip(subject.weights, found or [], strict=True)}
+        fixed = [v for v, ok in zip(values, floats, strict=True) if not ok]
+
+        def f(free: list) -> Any:
+            it, rest = iter(free), iter(fixed)
+            merged = [next(it) if ok else next(rest) for ok in floats]
+            return subject.apply(merged, inputs)[output_index][0].reshape(-1)
+
+        free = [v for v, ok in zip(values, floats, strict=True) if ok]
+        jac = jax.jacfwd(f) if n_weights <= n_out else jax.jacrev(f)
+        return [jnp.abs(j.reshape(n_out, -1)) > 0 for j in jac(free)]
+
+    keys = jax.random.split(jax.random.PRNGKey(seed + 7), draws)
+    hits = [as_numpy(h).any(axis=0) for h in jax.jit(jax.vmap(one_draw))(keys)]
+    it = iter(hits)
+    return {weight_label(w): (next(it) if ok else np.zeros((n_out, int(np.prod(w.shape))),
+                                                          bool)).reshape(out_shape + w.shape)
+            for w, ok in zip(subject.weights, floats, strict=True)}
 
 
 def weight_label(variable: Any) -> str:

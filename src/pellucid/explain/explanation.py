@@ -172,7 +172,8 @@ class Explanation:
         if self.windows and any(w.kernel > 1 or w.stride > 1 for w in self.windows):
             out.append(("windows (measured with impulses)",
                         [line for w in self.windows for line in w.describe().splitlines()]))
-        if _has_randomness(self.subject.obj):
+        if _has_randomness(self.subject.obj) and all(
+                np.issubdtype(np.dtype(d), np.floating) for d in self.subject.input_dtypes):
             out.append(("random masks (measured in training mode)", [self.mask_sharing()]))
         return out
 
@@ -223,13 +224,17 @@ def _short(weight_name: str) -> str:
     return weight_name.rsplit("/", 1)[-1]
 
 
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and value > 0
+
+
 def _has_randomness(obj: Any) -> bool:
     """Whether anything inside may draw masks in training (decides if that section shows)."""
     stack = [obj]
     while stack:
         layer = stack.pop()
-        if getattr(layer, "seed_generator", None) is not None or getattr(
-                layer, "dropout", 0) or getattr(layer, "recurrent_dropout", 0):
+        if any(_positive(getattr(layer, name, 0)) for name in
+               ("rate", "dropout", "recurrent_dropout", "stddev")):
             return True
         stack.extend(getattr(layer, "_layers", []))
     return False

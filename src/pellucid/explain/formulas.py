@@ -20,6 +20,12 @@ def _act(layer: Any, attr: str = "activation") -> str:
     return _name(getattr(layer, attr, None))
 
 
+def units(layer: Any) -> int:
+    """A recurrent layer's ``units`` (held by the layer or by its cell)."""
+    found = getattr(layer, "units", None)
+    return int(found if found is not None else layer.cell.units)
+
+
 def _wrap(act: str, inner: str) -> str:
     return inner if act == "linear" else f"{act}({inner})"
 
@@ -34,7 +40,7 @@ def dense(layer: Any) -> str:
 def lstm(layer: Any) -> str:
     cell = getattr(layer, "cell", layer)
     s, a = _act(cell, "recurrent_activation"), _act(cell, "activation")
-    u = layer.units
+    u = units(layer)
     return "\n".join([
         f"for each step t (h and c are vectors of units={u} numbers, zero at the start):",
         f"  i_t = {s}(x_t · W_i + h_(t-1) · U_i + b_i)      input gate",
@@ -52,7 +58,7 @@ def lstm(layer: Any) -> str:
 def gru(layer: Any) -> str:
     cell = getattr(layer, "cell", layer)
     s, a = _act(cell, "recurrent_activation"), _act(cell, "activation")
-    u = layer.units
+    u = units(layer)
     after = getattr(cell, "reset_after", getattr(layer, "reset_after", True))
     candidate = (f"  n_t = {a}(x_t · W_h + r_t * (h_(t-1) · U_h + b'_h) + b_h)   "
                  "(reset_after=True: reset applied after the recurrent product)"
@@ -75,7 +81,7 @@ def simple_rnn(layer: Any) -> str:
     cell = getattr(layer, "cell", layer)
     return "\n".join([
         f"h_t = {_act(cell)}(x_t · kernel + h_(t-1) · recurrent_kernel + bias), "
-        f"h a vector of units={layer.units} numbers, zero at the start.",
+        f"h a vector of units={units(layer)} numbers, zero at the start.",
         _sequence_note(layer),
     ])
 
@@ -90,11 +96,12 @@ def _sequence_note(layer: Any) -> str:
 
 def conv(layer: Any) -> str:
     act, bias = _act(layer), " + bias[o]" if getattr(layer, "use_bias", True) else ""
-    return (f"y[p, o] = {_wrap(act, f'Σ_(k, c) x[p·stride + k·dilation - pad, c] · kernel[k, c, o]{bias}')}"
-            f": kernel_size={getattr(layer, 'kernel_size', '?')}, "
-            f"strides={getattr(layer, 'strides', '?')}, padding={getattr(layer, 'padding', '?')!r}. "
-            "The same kernel slides over every position p; see the windows below for the "
-            "exact input range each output reads.")
+    total = f"Σ_(k, c) x[p·stride + k·dilation - pad, c] · kernel[k, c, o]{bias}"
+    return (f"y[p, o] = {_wrap(act, total)}: "
+            f"kernel_size={getattr(layer, 'kernel_size', '?')}, "
+            f"strides={getattr(layer, 'strides', '?')}, "
+            f"padding={getattr(layer, 'padding', '?')!r}. The same kernel slides over every "
+            "position p; see the windows below for the exact input range each output reads.")
 
 
 def conv_transpose(layer: Any) -> str:

@@ -26,6 +26,11 @@ def cut_patterns(subject: Subject, input_index: int = 0, draws: int = DRAWS,
                  seed: int = 0) -> np.ndarray:
     """Boolean ``(draws, SAMPLES, *input_shape)``: True where the entry was cut."""
     shape = subject.input_shapes[input_index]
+    if not jnp.issubdtype(jnp.dtype(subject.input_dtypes[input_index]), jnp.floating):
+        raise ValueError(
+            f"Input {input_index} holds integers (tokens); masks are measured on float "
+            "inputs. Explain the layer after the Embedding instead."
+        )
 
     def one_draw(key: Any) -> Any:
         values = subject.random_weights(jax.random.PRNGKey(seed))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from pellucid.explain.dependency import weight_label
+from pellucid.explain.formulas import units
 
 
 def weight_rows(layer: Any) -> list[tuple[str, tuple, int]]:
@@ -42,7 +43,7 @@ def _rnn_dims(layer: Any) -> tuple[int, int] | None:
     kernel = next((w for w in layer.weights if w.name == "kernel"), None)
     if kernel is None:
         return None
-    return int(kernel.shape[0]), int(layer.units)
+    return int(kernel.shape[0]), units(layer)
 
 
 def _rnn(gates: int, bias_per_gate: Callable[[Any], int], name: str

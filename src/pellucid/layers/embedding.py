@@ -15,7 +15,9 @@ __all__ = ["Embedding"]
 
 
 class Embedding(Layer):
-    """``output[..., :] = embeddings[inputs[...]]``: ids ``(batch, ...)`` to ``(batch, ..., output_dim)``.
+    """``output[..., :] = embeddings[inputs[...]]``: ids to vectors by row lookup.
+
+    Ids ``(batch, ...)`` give ``(batch, ..., output_dim)``.
 
     ``embeddings`` has shape ``(input_dim, output_dim)``: ids must lie in
     ``[0, input_dim)``. Parameters: ``input_dim * output_dim``. With ``mask_zero=True`` id 0

@@ -26,6 +26,9 @@ State = dict[str, jax.Array]
 class Metric:
     """Base class: subclasses define ``init_state``, ``update`` and ``compute``."""
 
+    # Which way is better ("up"/"down"), read by callbacks with mode="auto"; None = unknown.
+    _direction: str | None = None
+
     def __init__(self, name: str | None = None, dtype: Any = None):
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.dtype = dtype or "float32"

@@ -73,6 +73,8 @@ def _thresholds(thresholds: Any, default: float) -> tuple[np.ndarray, bool]:
 
 
 class _ThresholdMetric(Metric):
+    _direction = "up"
+
     _counts: tuple[str, ...] = ()
 
     def __init__(self, thresholds: Any = None, top_k: int | None = None,
@@ -128,6 +130,8 @@ class AUC(Metric):
     ``"interpolation"``: Davis & Goadrich's interpolation, as Keras's ``interpolate_pr_auc``;
     ``"minoring"``/``"majoring"`` use the min/max height of each step instead of the mean.
     """
+    _direction = "up"
+
 
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None,

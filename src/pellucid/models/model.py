@@ -146,6 +146,17 @@ class Model(Layer):
         return predict_on_batch(self, x)
 
     @property
+    def metrics(self) -> list[Any]:
+        """The loss tracker and compiled metric objects (once compiled and built)."""
+        compiled = getattr(self._trainer, "compiled", None)
+        if compiled is None or not compiled.built:
+            return []
+        found = [compiled.loss_tracker, *compiled.output_loss_trackers]
+        for entries in compiled.metrics:
+            found.extend(metric for _, metric, _ in entries)
+        return found
+
+    @property
     def metrics_names(self) -> list[str]:
         return self._trainer.metrics_names if self._trainer else []
 

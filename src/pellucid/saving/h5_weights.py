@@ -95,21 +95,33 @@ def verify_digest(f: h5py.File, label: str) -> None:
 def load_weights_from_h5(model: Any, f: h5py.File, label: str, skip_mismatch: bool = False,
                          load_optimizer: bool = True) -> None:
     """Assign the weights stored in ``f`` to ``model`` (all checked before any is set)."""
-    verify_digest(f, label)
-    assignments: list[tuple[Any, np.ndarray]] = []
-    for group in saved_groups(model, include_optimizer=False):
-        arrays = read_group(f, group.path, label)
-        if not _fits(group, arrays, label, skip_mismatch):
-            continue
-        assignments.extend(zip(group.variables, arrays, strict=True))
-    optimizer_arrays = None
-    optimizer = getattr(model, "optimizer", None)
-    if load_optimizer and optimizer is not None and _has_group(f, "optimizer"):
-        optimizer_arrays = read_group(f, "optimizer", label)
+    try:
+        assignments, optimizer_arrays = _read_all(model, f, label, skip_mismatch,
+                                                  load_optimizer)
+    except SavingError:
+        raise
+    except Exception as err:  # corrupted metadata can make h5py raise almost anything
+        raise FileFormatError(label, f"the HDF5 structure is damaged ({_reason(err)}).") \
+            from None
     for variable, value in assignments:
         variable.assign(value)
     if optimizer_arrays:
         load_optimizer_arrays(model, optimizer_arrays)
+
+
+def _read_all(model: Any, f: h5py.File, label: str, skip_mismatch: bool,
+              load_optimizer: bool) -> tuple[list, list | None]:
+    verify_digest(f, label)
+    assignments: list[tuple[Any, np.ndarray]] = []
+    for group in saved_groups(model, include_optimizer=False):
+        arrays = read_group(f, group.path, label)
+        if _fits(group, arrays, label, skip_mismatch):
+            assignments.extend(zip(group.variables, arrays, strict=True))
+    optimizer_arrays = None
+    optimizer = getattr(model, "optimizer", None)
+    if load_optimizer and optimizer is not None and _has_group(f, "optimizer"):
+        optimizer_arrays = read_group(f, "optimizer", label)
+    return assignments, optimizer_arrays
 
 
 def load_optimizer_arrays(model: Any, arrays: list) -> None:

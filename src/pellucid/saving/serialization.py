@@ -167,10 +167,15 @@ def _deserialize(config: Any, custom_objects: dict | None) -> Any:
     inner = config.get("config")
     if not isinstance(inner, dict):
         raise SavingError(f"The config of {class_name!r} must be a dict; got {inner!r}.")
-    # Prepared first, so a refused lambda is reported even when its class is unknown.
-    inner = prepare_config(inner, custom_objects)
+    if in_safe_mode():
+        # Fail closed before any class sees the config, whatever its from_config does.
+        _refuse_lambdas(inner, f"{class_name} {inner.get('name', '')!r}".strip())
     cls = registry.resolve(class_name, config.get("module"), config.get("registered_name"),
                            custom_objects)
+    if not _takes_custom_objects(cls):
+        # Classes whose from_config takes custom_objects deserialize their parts
+        # themselves (models, wrappers, RNNs); the others get them resolved here.
+        inner = prepare_config(inner, custom_objects)
     obj = _from_config(cls, inner, custom_objects)
     build_config = config.get("build_config")
     if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
@@ -253,12 +258,38 @@ def _prepare_value(value: Any, custom_objects: dict | None) -> Any:
     return value
 
 
+def _refuse_lambdas(value: Any, where: str) -> None:
+    """Raise the safe-mode refusal if ``value`` holds a ``__lambda__`` anywhere."""
+    if isinstance(value, list):
+        for item in value:
+            _refuse_lambdas(item, where)
+    elif isinstance(value, dict):
+        if value.get("class_name") == "__lambda__":
+            load_lambda(value.get("config") or {}, True, where)
+        inner = value.get("config")
+        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+            where = f"{value.get('class_name', '')} {inner['name']!r}".strip()
+        for item in value.values():
+            _refuse_lambdas(item, where)
+
+
+def _takes_custom_objects(cls: Any) -> bool:
+    method = getattr(cls, "from_config", None)
+    try:
+        return method is not None and "custom_objects" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _from_config(cls: Any, config: dict, custom_objects: dict | None) -> Any:
     if not hasattr(cls, "from_config"):
         raise SavingError(f"{getattr(cls, '__name__', cls)!r} has no from_config().")
     try:
         params = inspect.signature(cls.from_config).parameters
-        if "custom_objects" in params:
+        if "safe_mode" in params:
+            return cls.from_config(config, custom_objects=custom_objects,
+                                   safe_mode=in_safe_mode())
+        if _takes_custom_objects(cls):
             return cls.from_config(config, custom_objects=custom_objects)
         return cls.from_config(config)
     except SavingError:

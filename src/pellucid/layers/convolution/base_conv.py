@@ -85,6 +85,8 @@ class BaseConv(Layer):
         )
         self.add_bias()
         self.set_channel_spec(input_shape, channels)
+        # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
+        self.built = True
 
     def add_bias(self) -> None:
         self.bias = None

@@ -48,6 +48,8 @@ class BaseConvTranspose(BaseConv):
         )
         self.add_bias()
         self.set_channel_spec(input_shape, channels)
+        # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
+        self.built = True
 
     def padding_pairs(self, input_shape: tuple) -> list[tuple[int, int]]:
         """Padding of the stride-dilated input on each axis (see ``transpose_padding``)."""

@@ -78,6 +78,8 @@ class BaseDepthwiseConv(Layer):
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
         self.set_channel_spec(input_shape, channels)
+        # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
+        self.built = True
 
     def call(self, inputs: Any) -> Any:
         outputs = conv_ops.depthwise_conv(inputs, self.kernel.value, self.strides,

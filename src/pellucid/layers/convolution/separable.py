@@ -69,6 +69,8 @@ class BaseSeparableConv(BaseDepthwiseConv):
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
         self.set_channel_spec(input_shape, channels)
+        # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
+        self.built = True
 
     def call(self, inputs: Any) -> Any:
         spread = conv_ops.depthwise_conv(inputs, self.depthwise_kernel.value, self.strides,

@@ -129,7 +129,7 @@ class RNN(Layer):
              training: bool | None = None, constants: Any = None) -> Any:
         batch = sequences.shape[0]
         mask = self._check_mask(mask, sequences)
-        states = self._initial_states(initial_state, batch)
+        states = self._initial_states(initial_state, batch, sequences)
         step, xs = self._step_function(sequences, training, constants)
         try:
             last, outputs, final = rnn(step, xs, states, mask, self.go_backwards, self.unroll,
@@ -184,10 +184,14 @@ class RNN(Layer):
 
         return step, sequences
 
-    def _initial_states(self, initial_state: Any, batch: int) -> list:
+    def _initial_states(self, initial_state: Any, batch: int, batch_probe: Any = None) -> list:
         if initial_state is None:
             if self.stateful:
                 if self.states[0].shape[0] != batch:
+                    if isinstance(batch_probe, jax.core.Tracer):
+                        # A shape-only trace over the whole data set (the trainer's
+                        # output-shape probe); real steps see the fixed batch size.
+                        return self.get_initial_state(batch)
                     raise ValueError(
                         f"Layer {self.name!r} is stateful with batch size "
                         f"{self.states[0].shape[0]}, but it received a batch of {batch}. "
@@ -229,6 +233,8 @@ class RNN(Layer):
         for variable, value in zip(self.states, jax.tree_util.tree_leaves(final), strict=True):
             # Tracing for shapes (no scope) must not leak tracers into the variables.
             if current_scope() is None and isinstance(value, jax.core.Tracer):
+                continue
+            if tuple(value.shape) != variable.shape:
                 continue
             variable.assign(value)
 

@@ -1,4 +1,4 @@
-"""SimpleRNNCell and SimpleRNN: ``h_t = activation(x_t @ kernel + bias + h_{t-1} @ recurrent_kernel)``."""
+"""SimpleRNNCell and SimpleRNN: ``h_t = act(x_t @ kernel + bias + h_{t-1} @ recurrent_kernel)``."""
 
 from __future__ import annotations
 

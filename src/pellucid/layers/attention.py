@@ -1,3 +1,0 @@
-"""Layers of the attention family."""
-
-__all__: list[str] = []

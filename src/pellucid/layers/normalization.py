@@ -1,3 +1,0 @@
-"""Layers of the normalization family."""
-
-__all__: list[str] = []

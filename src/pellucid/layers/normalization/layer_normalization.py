@@ -1,0 +1,101 @@
+"""LayerNormalization: normalise each sample over its feature axes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from pellucid import constraints, initializers, regularizers
+from pellucid.layers.layer import Layer
+
+
+class LayerNormalization(Layer):
+    """``output = gamma * (x - mean) / sqrt(var + epsilon) + beta``, statistics per sample.
+
+    ``mean`` and ``var`` are taken over ``axis`` (an int or a list of axes) of each sample
+    separately. ``gamma`` and ``beta`` have the sizes of those axes. Output shape = input.
+    """
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any):
+        if kwargs.pop("rms_scaling", False):
+            raise NotImplementedError(
+                "LayerNormalization(rms_scaling=True) is deprecated in Keras and not supported."
+            )
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis: Any = list(axis)
+        elif isinstance(axis, int):
+            self.axis = axis
+        else:
+            raise TypeError(f"LayerNormalization: `axis` must be an int or ints, got {axis!r}.")
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        self.gamma = self.beta = None
+
+    def axes(self, ndim: int) -> list[int]:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        return sorted(a % ndim for a in axes)
+
+    def build(self, input_shape: tuple) -> None:
+        ndim = len(input_shape)
+        listed = self.axis if isinstance(self.axis, list) else [self.axis]
+        if any(not -ndim <= a < ndim for a in listed):
+            raise ValueError(
+                f"Layer {self.name!r} (LayerNormalization): axis {self.axis} is out of range "
+                f"for input shape {tuple(input_shape)}."
+            )
+        shape = tuple(input_shape[a] for a in self.axes(ndim))
+        if self.scale:
+            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+        # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        axes = self.axes(inputs.ndim)
+        broadcast = [1] * inputs.ndim
+        for a in axes:
+            broadcast[a] = inputs.shape[a]
+        mean = jnp.mean(inputs, axes, keepdims=True)
+        variance = jnp.var(inputs, axis=axes, keepdims=True)
+        inv = jax.lax.rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            inv = inv * jnp.reshape(self.gamma.value, broadcast)
+        shift = -mean * inv
+        if self.beta is not None:
+            shift = shift + jnp.reshape(self.beta.value, broadcast)
+        return inputs * inv + shift
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }
