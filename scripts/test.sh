@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export KERAS_BACKEND=jax JAX_PLATFORMS=cpu
-python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider "$@"
+python -m pytest -n 2 --dist loadfile -p no:cacheprovider "$@"

@@ -1,7 +1,7 @@
 import os
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=1")
 
 import pytest  # noqa: E402
 
@@ -12,4 +12,6 @@ def _fresh_names():
     import pellucid
 
     pellucid.clear_session()
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
     yield

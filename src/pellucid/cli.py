@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pellucid", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="train a small model and explain it")
-    demo.add_argument("--epochs", type=int, default=5)
+    demo.add_argument("--epochs", type=int, default=8)
     demo.set_defaults(run=cmd_demo)
     summary = sub.add_parser("summary", help="print the summary of a .keras file")
     summary.add_argument("file")

@@ -49,7 +49,12 @@ class AxisWindows:
             + f"; padding {self.padding_before} before, {self.padding_after} after "
             f"(input length {self.input_size})"
         ]
-        for j in range(len(self.starts)):
+        count = len(self.starts)
+        # Long axes: the first and last windows tell the story (edges and stride).
+        shown = list(range(count)) if count <= 12 else [*range(4), *range(count - 4, count)]
+        for j in shown:
+            if count > 12 and j == count - 4:
+                lines.append(f"  ... ({count - 8} more outputs, each shifted by the stride)")
             start, stop = self.window(j)
             inside = self.reads(j)
             note = "" if (start >= 0 and stop <= self.input_size) else "  (edge: padding)"

@@ -121,11 +121,24 @@ def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
     keys = jax.random.split(jax.random.PRNGKey(seed + 7), draws)
     hits = [as_numpy(h).any(axis=0) for h in jax.jit(jax.vmap(one_draw))(keys)]
     it = iter(hits)
-    return {weight_label(w): (next(it) if ok else np.zeros((n_out, int(np.prod(w.shape))),
+    return {label: (next(it) if ok else np.zeros((n_out, int(np.prod(w.shape))),
                                                           bool)).reshape(out_shape + w.shape)
-            for w, ok in zip(subject.weights, floats, strict=True)}
+            for label, w, ok in zip(unique_labels(subject.weights), subject.weights, floats,
+                                    strict=True)}
 
 
 def weight_label(variable: Any) -> str:
     """``dense/kernel`` style label of a weight (its path, else its name)."""
     return getattr(variable, "path", None) or variable.name
+
+
+def unique_labels(weights: list) -> list[str]:
+    """Labels of ``weights``; a repeated one (two cells both named ``lstm_cell``) gets
+    ``#2``, ``#3``... so every weight keeps its own entry."""
+    seen: dict[str, int] = {}
+    out = []
+    for w in weights:
+        label = weight_label(w)
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
+    return out

@@ -14,6 +14,7 @@ the output masks next to the outputs, and models pass them along.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 import warnings
@@ -76,6 +77,24 @@ class Layer:
         if not hasattr(self, "supports_masking"):
             self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self._call_params = inspect.signature(self.call).parameters
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # As in Keras, a layer is built once its own build() has run, also when the user
+        # calls build(shape) directly (then set_weights, then calls it).
+        super().__init_subclass__(**kwargs)
+        own_build = cls.__dict__.get("build")
+        if own_build is not None and not getattr(own_build, "_marks_built", False):
+
+            @functools.wraps(own_build)
+            def build(self: Layer, *args: Any, **kw: Any) -> Any:
+                result = own_build(self, *args, **kw)
+                if self._build_shapes is None and args:
+                    self._build_shapes = args[0]
+                self.built = True
+                return result
+
+            build._marks_built = True  # type: ignore[attr-defined]
+            cls.build = build
 
     # --- attribute tracking --------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:

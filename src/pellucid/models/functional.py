@@ -7,6 +7,7 @@ arrays, passing each tensor's mask along with it.
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from typing import Any
 
@@ -93,6 +94,7 @@ class Functional(Model):
             if node.is_input:
                 continue
             args, kwargs = _fill(node.call_args, node.call_kwargs, values)
+            kwargs.update(_argument_masks(node, values))
             first = node.call_args[0] if node.call_args else None
             first_mask = _mask_of(first, values)
             outputs, out_mask = node.layer.call_with_masks(args, kwargs, first_mask)
@@ -158,6 +160,27 @@ def _fill(args: tuple, kwargs: dict, values: dict) -> tuple[tuple, dict]:
         lambda x: values[id(x)][0] if is_symbolic(x) else x, (args, kwargs), is_leaf=is_symbolic
     )
     return tree[0], tree[1]
+
+
+def _argument_masks(node: Node, values: dict) -> dict:
+    """Masks for ``<argument>_mask`` parameters (Keras fills e.g. ``value_mask`` from the
+    mask of the tensor passed as ``value``)."""
+    params = node.layer._call_params
+    if not any(name.endswith("_mask") for name in params):
+        return {}
+    try:
+        bound = inspect.signature(node.layer.call).bind_partial(*node.call_args,
+                                                                **node.call_kwargs)
+    except TypeError:
+        return {}
+    found = {}
+    for name, value in bound.arguments.items():
+        key = f"{name}_mask"
+        if key in params and key not in node.call_kwargs and is_symbolic(value):
+            mask = values[id(value)][1]
+            if mask is not None:
+                found[key] = mask
+    return found
 
 
 def _mask_of(first: Any, values: dict) -> Any:

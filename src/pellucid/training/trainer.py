@@ -80,11 +80,17 @@ class Trainer:
         if not model.built or not model.weights and _needs_build(model):
             _build_model(model, x_struct)
         check_inputs(model, x_batch)
+        # Output shapes from a batch-sized trace; a model declaring a fixed batch size
+        # (stateful RNNs) is traced at that size.
+        declared = [t.shape[0] for t in (getattr(model, "inputs", None) or [])]
+        probe = declared[0] if declared and declared[0] is not None else min(
+            int(x_batch[0].shape[0]), 32)
         out = jax.eval_shape(
             lambda x: model.pure_forward([v.value for v in model.trainable_weights],
                                          [v.value for v in model.non_trainable_state()],
                                          x, False, jax.random.PRNGKey(0))[0],
-            jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), x_struct),
+            jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((probe,) + a.shape[1:], a.dtype),
+                                   x_struct),
         )
         out_structs = jax.tree_util.tree_leaves(out)
         if y_batch is not None:

@@ -148,7 +148,8 @@ class MultiHeadAttention(Layer):
             combined = combined & p
         return combined
 
-    def attend(self, query: Any, key: Any, value: Any, mask: Any, training: Any) -> Any:
+    def attend(self, query: Any, key: Any, value: Any, mask: Any, training: Any,
+               zero_masked_rows: bool = True) -> Any:
         query = query * (1.0 / math.sqrt(float(self.key_dim)))
         scores = jnp.einsum(self.dot_equation, key, query)
         softmax_axes = tuple(range(scores.ndim - len(self.attn_axes), scores.ndim))
@@ -157,7 +158,7 @@ class MultiHeadAttention(Layer):
                 mask = jnp.expand_dims(mask, -2 * len(self.attn_axes) - 1)
             scores = jnp.where(mask, scores, -1.0e9)
         weights = jax.nn.softmax(scores, axis=softmax_axes)
-        if mask is not None:
+        if mask is not None and zero_masked_rows:
             weights = jnp.where(mask, weights, 0.0)
         used = weights
         if training and self.dropout > 0:
@@ -179,8 +180,13 @@ class MultiHeadAttention(Layer):
             self.build(query.shape, value.shape, key.shape)
         combined = self.combined_mask(query, value, query_mask, value_mask, key_mask,
                                       attention_mask, use_causal_mask)
+        # Keras takes its fused dot-product-attention path (a fully masked query row then
+        # averages all values) unless dropout, scores or extra attention axes need the
+        # explicit softmax (which zeroes such rows); both behaviours are kept.
+        explicit = self.dropout > 0 or return_attention_scores or query.ndim != 3
         outputs, weights = self.attend(self.query_dense(query), self.key_dense(key),
-                                       self.value_dense(value), combined, training)
+                                       self.value_dense(value), combined, training,
+                                       zero_masked_rows=explicit)
         outputs = self.output_dense(outputs)
         return (outputs, weights) if return_attention_scores else outputs
 

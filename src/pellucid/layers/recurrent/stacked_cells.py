@@ -82,3 +82,14 @@ class StackedRNNCells(Layer):
         from pellucid.layers.recurrent.rnn import _serialize  # noqa: PLC0415
 
         return {**super().get_config(), "cells": [_serialize(c) for c in self.cells]}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> StackedRNNCells:
+        from pellucid.saving.serialization import deserialize_keras_object  # noqa: PLC0415
+
+        config = dict(config)
+        config["cells"] = [deserialize_keras_object(c, custom_objects=custom_objects)
+                           if isinstance(c, dict) else c for c in config.get("cells", [])]
+        cells = config.pop("cells")
+        config.pop("dtype", None)
+        return cls(cells, **config)
