@@ -104,10 +104,11 @@ def test_parameter_counts_from_the_questions():
 
 
 def test_weights_live_on_the_cell_in_keras_order():
-    lstm = L.LSTM(4)
+    lstm = L.LSTM(4, name="encoder")
     lstm(X)
     assert [w.path for w in lstm.weights] == [
-        "lstm_cell/kernel", "lstm_cell/recurrent_kernel", "lstm_cell/bias"]
+        "encoder/lstm_cell/kernel", "encoder/lstm_cell/recurrent_kernel",
+        "encoder/lstm_cell/bias"]
     assert [w.shape for w in lstm.weights] == [(4, 16), (4, 16), (16,)]
     np.testing.assert_array_equal(np.asarray(lstm.cell.bias)[4:8], 1.0)
     gru = L.GRU(4)

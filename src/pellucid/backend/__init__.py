@@ -2,6 +2,7 @@
 
 from pellucid.backend.context import training_flag, training_mode
 from pellucid.backend.naming import reset_names, to_snake_case, unique_name
+from pellucid.backend.path_scope import current_path, join_path, path_scope
 from pellucid.backend.random import (
     RandomScope,
     SeedGenerator,
@@ -12,9 +13,10 @@ from pellucid.backend.random import (
 from pellucid.backend.variables import StateScope, Variable, current_scope, unwrap
 
 __all__ = [
-    "RandomScope", "SeedGenerator", "StateScope", "Variable", "current_scope", "draw_key",
-    "global_seed_key", "reset_names", "set_random_seed", "to_snake_case", "training_flag",
-    "training_mode", "unique_name", "unwrap",
+    "RandomScope", "SeedGenerator", "StateScope", "Variable", "current_path", "current_scope",
+    "draw_key", "global_seed_key", "join_path", "path_scope", "reset_names",
+    "set_random_seed", "to_snake_case", "training_flag", "training_mode", "unique_name",
+    "unwrap",
 ]
 
 

@@ -123,7 +123,7 @@ def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
     it = iter(hits)
     return {label: (next(it) if ok else np.zeros((n_out, int(np.prod(w.shape))),
                                                           bool)).reshape(out_shape + w.shape)
-            for label, w, ok in zip(unique_labels(subject.weights), subject.weights, floats,
+            for label, w, ok in zip(weight_labels(subject.weights), subject.weights, floats,
                                     strict=True)}
 
 
@@ -132,13 +132,7 @@ def weight_label(variable: Any) -> str:
     return getattr(variable, "path", None) or variable.name
 
 
-def unique_labels(weights: list) -> list[str]:
-    """Labels of ``weights``; a repeated one (two cells both named ``lstm_cell``) gets
-    ``#2``, ``#3``... so every weight keeps its own entry."""
-    seen: dict[str, int] = {}
-    out = []
-    for w in weights:
-        label = weight_label(w)
-        seen[label] = seen.get(label, 0) + 1
-        out.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
-    return out
+def weight_labels(weights: list) -> list[str]:
+    """Labels of ``weights``: their paths, unique within a model as in Keras
+    (``lstm/lstm_cell/kernel``, ``lstm_1/lstm_cell/kernel``)."""
+    return [weight_label(w) for w in weights]

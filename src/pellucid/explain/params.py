@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from pellucid.explain.dependency import unique_labels
+from pellucid.explain.dependency import weight_labels
 from pellucid.explain.formulas import units
 
 
 def weight_rows(layer: Any) -> list[tuple[str, tuple, int]]:
     """``(name, shape, count)`` for every weight, in ``layer.weights`` order."""
     return [(label, tuple(w.shape), int(np.prod(w.shape)))
-            for label, w in zip(unique_labels(layer.weights), layer.weights, strict=True)]
+            for label, w in zip(weight_labels(layer.weights), layer.weights, strict=True)]
 
 
 def arithmetic_lines(layer: Any, short_names: bool = True) -> list[str]:

@@ -6,7 +6,8 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from pellucid import activations, constraints, initializers, regularizers
+from pellucid import activations
+from pellucid.layers import weight_arguments
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
 
@@ -41,12 +42,9 @@ class Dense(Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_arguments.store(self, "kernel", kernel_initializer, kernel_regularizer,
+                               kernel_constraint)
+        weight_arguments.store(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -86,12 +84,7 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments.config(self, "kernel", "bias"),
             "quantization_config": None,
         }
 

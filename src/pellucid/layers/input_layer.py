@@ -21,7 +21,9 @@ class InputLayer(Layer):
             raise NotImplementedError("Sparse and ragged inputs are not supported by pellucid.")
         if batch_shape is None:
             if shape is None:
-                raise ValueError("Input needs a `shape` (without the batch axis), e.g. shape=(28, 28).")
+                raise ValueError(
+                    "Input needs a `shape` (without the batch axis), e.g. shape=(28, 28)."
+                )
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
         self.batch_shape = tuple(batch_shape)

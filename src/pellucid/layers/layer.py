@@ -63,6 +63,8 @@ class Layer:
         self._losses: list[Any] = []
         self._trainable = trainable
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
+        # Fixed when the layer is first built or called (see ``path_scope``).
+        self._parent_path: str | None = None
         self.dtype_policy = _dtype_name(dtype)
         self.autocast = autocast
         self.built = False
@@ -87,7 +89,8 @@ class Layer:
 
             @functools.wraps(own_build)
             def build(self: Layer, *args: Any, **kw: Any) -> Any:
-                result = own_build(self, *args, **kw)
+                with self.path_scope():
+                    result = own_build(self, *args, **kw)
                 if self._build_shapes is None and args:
                     self._build_shapes = args[0]
                 self.built = True
@@ -122,6 +125,19 @@ class Layer:
         if not any(v is variable for v in pool):
             pool.append(variable)
 
+    # --- weight paths -----------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        """``parent/.../name``: the prefix of this layer's weight paths (Keras's ``path``)."""
+        return backend.join_path(self._parent_path or "", self.name)
+
+    def path_scope(self) -> Any:
+        """Scope for building or calling this layer: sub-layers built inside it live under
+        :attr:`path`. The first use fixes the parent path, as Keras's name scopes do."""
+        if self._parent_path is None:
+            self._parent_path = backend.current_path()
+        return backend.path_scope(self.path)
+
     # --- weights ----------------------------------------------------------------------
     def add_weight(
         self,
@@ -147,11 +163,14 @@ class Layer:
         # initial values must still be concrete arrays.
         with jax.ensure_compile_time_eval():
             value = jnp.asarray(init(shape, dtype=dtype), dtype=dtype)
+        # Unnamed weights get Keras's session-wide names (variable, variable_1, ...), so
+        # every weight of a model keeps its own path.
+        name = name or backend.unique_name("variable")
         variable = Variable(
             value,
             trainable=trainable,
-            name=name or "variable",
-            path=f"{self.name}/{name or 'variable'}",
+            name=name,
+            path=backend.join_path(self.path, name),
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
         )
@@ -169,7 +188,8 @@ class Layer:
 
         with jax.ensure_compile_time_eval():
             value = jnp.asarray(initializers.get(initializer)(tuple(shape), dtype=dtype))
-        variable = Variable(value, trainable=False, name=name, path=f"{self.name}/{name}")
+        variable = Variable(value, trainable=False, name=name,
+                            path=backend.join_path(self.path, name))
         self.__dict__.setdefault("_state_variables", []).append(variable)
         return variable
 
@@ -326,14 +346,17 @@ class Layer:
         args = tuple(_to_arrays(a) for a in args)
         kwargs = {k: _to_arrays(v) for k, v in kwargs.items()}
         inputs = args[0] if args else kwargs.get("inputs")
-        self._maybe_build(inputs)
+        with self.path_scope():
+            self._maybe_build(inputs)
         check_input_spec(self, inputs)
         kwargs = self._fill_context_args(kwargs, input_mask)
         previous_mask = kwargs.get("mask", input_mask)
         if previous_mask is not None and "mask" not in self._call_params:
             previous_mask = input_mask
         try:
-            outputs = self.call(*args, **kwargs)
+            # Sub-layers first built inside call (subclassed models) live under this path.
+            with self.path_scope():
+                outputs = self.call(*args, **kwargs)
         except (TypeError, ValueError) as err:
             raise _with_layer_context(self, err, inputs) from err
         self._record_activity_regularization(outputs)
@@ -399,7 +422,8 @@ class Layer:
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
         inputs = args[0] if args else kwargs.get("inputs")
         if not self.built:
-            self._maybe_build(inputs)
+            with self.path_scope():
+                self._maybe_build(inputs)
         check_input_spec(self, inputs)
         input_mask = symbolic.first_arg_mask(inputs)
         outputs, out_mask = self._trace_outputs(args, kwargs, input_mask)
@@ -529,14 +553,21 @@ def _to_arrays(value: Any) -> Any:
 
 
 def _with_layer_context(layer: Layer, err: Exception, inputs: Any) -> Exception:
-    """Wrap a low-level error with the layer's name and the shapes it was given."""
-    if getattr(err, "_pellucid_context", False):
+    """Wrap a low-level error with the layer's name and the shapes it was given.
+
+    An error already wrapped by this same layer during a symbolic trace is re-worded with
+    the symbolic shapes (``None`` batch) instead of the stand-in sizes used for tracing.
+    """
+    owner = getattr(err, "_pellucid_layer", None)
+    if owner is not None and owner is not layer:
         return err
+    detail = getattr(err, "_pellucid_detail", None) or str(err)
     shapes = symbolic.shape_structure(inputs) if inputs is not None else None
     message = (
         f"Layer {layer.name!r} ({type(layer).__name__}) could not process inputs of shape "
-        f"{shapes}: {err}"
+        f"{shapes}: {detail}"
     )
     new = type(err)(message) if type(err) in (TypeError, ValueError) else ValueError(message)
-    new._pellucid_context = True  # type: ignore[attr-defined]
+    new._pellucid_layer = layer  # type: ignore[attr-defined]
+    new._pellucid_detail = detail  # type: ignore[attr-defined]
     return new

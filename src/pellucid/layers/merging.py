@@ -272,7 +272,10 @@ def _check_list(layer: Layer, inputs: Any) -> list:
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise ValueError(
             f"A {type(layer).__name__} layer must be called on a list of tensors, "
-            f"e.g. {type(layer).__name__}()([x1, x2]); got {type(inputs).__name__}."
+            f"e.g. {type(layer).__name__}()([x1, x2]); got "
+            + ("a single tensor." if hasattr(inputs, "shape") else f"{type(inputs).__name__}.")
+            + (" To merge the steps of one sequence into one vector, use Flatten()."
+               if getattr(inputs, "ndim", 0) == 3 else "")
         )
     return list(inputs)
 

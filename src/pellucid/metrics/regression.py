@@ -29,7 +29,8 @@ def _loss_metric(class_name: str, fn: Any, default_name: str, **options: Any) ->
             setattr(self, key, value)
 
     return type(class_name, (MeanMetricWrapper,), {
-        "__init__": __init__, "_direction": "down", "__doc__": f"Mean over samples of :func:`losses.{fn.__name__}`."})
+        "__init__": __init__, "_direction": "down",
+        "__doc__": f"Mean over samples of :func:`losses.{fn.__name__}`."})
 
 
 MeanSquaredError = _loss_metric("MeanSquaredError", losses.mean_squared_error,

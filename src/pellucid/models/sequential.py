@@ -65,7 +65,9 @@ class Sequential(Model):
     def _extend_graph(self, layer: Layer) -> None:
         previous = (self._symbolic_outputs[-1] if self._symbolic_outputs
                     else self._input_layer.output_tensor)
-        self._symbolic_outputs.append(layer(previous))
+        # As in Keras, layers of a Sequential are built under its path.
+        with self.path_scope():
+            self._symbolic_outputs.append(layer(previous))
         self.built = True
         self._build_shapes = self._input_layer.batch_shape
 

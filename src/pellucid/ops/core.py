@@ -17,6 +17,13 @@ import numpy as np
 
 from pellucid.backend.variables import Variable
 
+# The ops of Keras's ``ops.core`` family; the other functions here are internal helpers.
+__all__ = [
+    "cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor",
+    "map", "ndim", "scan", "shape", "size", "slice", "slice_update", "stop_gradient",
+    "vectorized_map", "while_loop",
+]
+
 _FLOATX = "float32"
 
 

@@ -13,6 +13,16 @@ import jax.numpy as jnp
 
 from pellucid.ops.core import array_args
 
+# ``tanh`` lives here too, but ``ops.tanh`` is the NumPy-family one, as in Keras.
+__all__ = [
+    "batch_normalization", "binary_crossentropy", "categorical_crossentropy", "celu", "elu",
+    "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
+    "leaky_relu", "log_sigmoid", "log_softmax", "mish", "moments", "normalize", "relu", "relu6",
+    "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+    "swish", "tanh_shrink", "threshold",
+]
+
 _EPSILON = 1e-7
 
 

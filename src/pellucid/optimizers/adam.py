@@ -20,17 +20,15 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pellucid.optimizers.base import Optimizer
+from pellucid.optimizers.adaptive_moments import AdaptiveMoments
 
 
-class Adam(Optimizer):
+class Adam(AdaptiveMoments):
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
                  **kwargs: Any):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, **kwargs)
         self.amsgrad = amsgrad
 
     def slot_groups(self) -> list[tuple[tuple[str, ...], float]]:
@@ -50,8 +48,7 @@ class Adam(Optimizer):
         return w - (m * alpha) / (jnp.sqrt(v) + self.epsilon), new
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {**super().get_config(), "amsgrad": self.amsgrad}
 
 
 class AdamW(Adam):

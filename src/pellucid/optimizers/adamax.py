@@ -9,22 +9,13 @@ Slots ``momentum`` and ``norm``, interleaved per parameter.
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 
-from pellucid.optimizers.base import Optimizer
+from pellucid.optimizers.adaptive_moments import AdaptiveMoments
 
 
-class Adamax(Optimizer):
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-
+class Adamax(AdaptiveMoments):
     def slot_groups(self) -> list[tuple[tuple[str, ...], float]]:
         return [(("momentum", "norm"), 0.0)]
 
@@ -34,7 +25,3 @@ class Adamax(Optimizer):
         m = slots["momentum"] + (g - slots["momentum"]) * (1 - self.beta_1)
         u = jnp.maximum(self.beta_2 * slots["norm"], jnp.abs(g))
         return w - lr * m / (correction * (u + self.epsilon)), {"momentum": m, "norm": u}
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}

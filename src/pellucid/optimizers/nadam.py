@@ -14,22 +14,13 @@ Slots ``momentum`` and ``velocity`` interleaved per parameter; ``P`` is the opti
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 
-from pellucid.optimizers.base import Optimizer
+from pellucid.optimizers.adaptive_moments import AdaptiveMoments
 
 
-class Nadam(Optimizer):
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-
+class Nadam(AdaptiveMoments):
     def slot_groups(self) -> list[tuple[tuple[str, ...], float]]:
         return [(("momentum", "velocity"), 0.0)]
 
@@ -57,7 +48,3 @@ class Nadam(Optimizer):
         m_hat = u_next * m / (1 - product * u_next) + (1 - u_t) * g / (1 - product)
         v_hat = v / (1 - jnp.power(beta_2, step))
         return w - m_hat * lr / (jnp.sqrt(v_hat) + self.epsilon), {"momentum": m, "velocity": v}
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}

@@ -12,7 +12,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pellucid import losses as losses_module, metrics as metrics_module
+from pellucid import losses as losses_module
+from pellucid import metrics as metrics_module
 
 
 def _per_output(spec: Any, names: list[str], what: str) -> list[Any]:

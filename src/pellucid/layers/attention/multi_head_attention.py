@@ -9,8 +9,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pellucid import constraints, initializers, regularizers
 from pellucid.backend import SeedGenerator
+from pellucid.layers import weight_arguments
 from pellucid.layers.attention.attention import causal_mask
 from pellucid.layers.attention.projection import HeadProjection
 from pellucid.layers.dropout import dropout as dropout_op
@@ -79,12 +79,9 @@ class MultiHeadAttention(Layer):
                                      else tuple(output_shape))
         self.attention_axes = ((attention_axes,) if isinstance(attention_axes, int)
                                else None if attention_axes is None else tuple(attention_axes))
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_arguments.store(self, "kernel", kernel_initializer, kernel_regularizer,
+                               kernel_constraint)
+        weight_arguments.store(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.seed = seed
         self.seed_generator = SeedGenerator(seed)
         self.supports_masking = True
@@ -215,11 +212,6 @@ class MultiHeadAttention(Layer):
             "use_bias": self.use_bias,
             "output_shape": self.output_shape_arg,
             "attention_axes": self.attention_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments.config(self, "kernel", "bias"),
             "seed": self.seed,
         }

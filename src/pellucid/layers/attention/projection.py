@@ -6,7 +6,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from pellucid import constraints, initializers, regularizers
+from pellucid.layers import weight_arguments
 from pellucid.layers.layer import Layer
 
 
@@ -27,12 +27,9 @@ class HeadProjection(Layer):
         self.bound = bound
         self.out_dims = tuple(out_dims)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_arguments.store(self, "kernel", kernel_initializer, kernel_regularizer,
+                               kernel_constraint)
+        weight_arguments.store(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
     def build(self, input_shape: tuple) -> None:
         in_dims = tuple(input_shape[-self.bound:])

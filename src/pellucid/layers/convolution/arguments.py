@@ -36,6 +36,23 @@ def data_format_name(value: str | None, owner: str) -> str:
     return fmt
 
 
+def store_window(layer: Any, kernel_size: Any, strides: Any, padding: str,
+                 data_format: str | None, dilation_rate: Any, allow_causal: bool = False) -> None:
+    """Check and set ``kernel_size``, ``strides``, ``dilation_rate``, ``padding`` and
+    ``data_format`` on a convolution layer of ``layer.rank`` spatial axes."""
+    owner, rank = type(layer).__name__, layer.rank
+    layer.kernel_size = int_tuple(kernel_size, rank, "kernel_size", owner)
+    layer.strides = int_tuple(strides, rank, "strides", owner)
+    layer.dilation_rate = int_tuple(dilation_rate, rank, "dilation_rate", owner)
+    layer.padding = padding_mode(padding, owner, allow_causal=allow_causal)
+    layer.data_format = data_format_name(data_format, owner)
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(
+            f"{owner}: strides > 1 cannot be combined with dilation_rate > 1 "
+            f"(strides={layer.strides}, dilation_rate={layer.dilation_rate})."
+        )
+
+
 def check_rank(layer: Any, input_shape: tuple, rank: int) -> None:
     if len(input_shape) != rank + 2:
         raise ValueError(

@@ -6,7 +6,8 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from pellucid import activations, constraints, initializers, regularizers
+from pellucid import activations
+from pellucid.layers import weight_arguments
 from pellucid.layers.convolution import arguments
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
@@ -50,24 +51,13 @@ class BaseConv(Layer):
             )
         self.filters = filters
         self.groups = groups
-        self.kernel_size = arguments.int_tuple(kernel_size, self.rank, "kernel_size", owner)
-        self.strides = arguments.int_tuple(strides, self.rank, "strides", owner)
-        self.dilation_rate = arguments.int_tuple(dilation_rate, self.rank, "dilation_rate", owner)
-        self.padding = arguments.padding_mode(padding, owner, allow_causal=self.rank == 1)
-        self.data_format = arguments.data_format_name(data_format, owner)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{owner}: strides > 1 cannot be combined with dilation_rate > 1 "
-                f"(strides={self.strides}, dilation_rate={self.dilation_rate})."
-            )
+        arguments.store_window(self, kernel_size, strides, padding, data_format,
+                               dilation_rate, allow_causal=self.rank == 1)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_arguments.store(self, "kernel", kernel_initializer, kernel_regularizer,
+                               kernel_constraint)
+        weight_arguments.store(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def build(self, input_shape: tuple) -> None:
@@ -88,10 +78,12 @@ class BaseConv(Layer):
         # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
         self.built = True
 
-    def add_bias(self) -> None:
+    def add_bias(self, size: int | None = None) -> None:
+        """``bias (size,)`` (``filters`` unless given) when ``use_bias``, else None."""
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
+            size = self.filters if size is None else size
+            self.bias = self.add_weight((size,), self.bias_initializer, name="bias",
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
 
@@ -148,10 +140,5 @@ class BaseConv(Layer):
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments.config(self, "kernel", "bias"),
         }

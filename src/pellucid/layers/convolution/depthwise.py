@@ -6,7 +6,8 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from pellucid import activations, constraints, initializers, regularizers
+from pellucid import activations
+from pellucid.layers import weight_arguments
 from pellucid.layers.convolution import arguments
 from pellucid.layers.convolution.base_conv import BaseConv
 from pellucid.layers.layer import Layer
@@ -28,6 +29,7 @@ class BaseDepthwiseConv(Layer):
     padding_pairs = BaseConv.padding_pairs
     set_channel_spec = BaseConv.set_channel_spec
     bias_shape = BaseConv.bias_shape
+    add_bias = BaseConv.add_bias
 
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  depth_multiplier: int = 1, data_format: str | None = None,
@@ -44,42 +46,31 @@ class BaseDepthwiseConv(Layer):
                 f"{depth_multiplier!r}."
             )
         self.depth_multiplier = depth_multiplier
-        self.kernel_size = arguments.int_tuple(kernel_size, self.rank, "kernel_size", owner)
-        self.strides = arguments.int_tuple(strides, self.rank, "strides", owner)
-        self.dilation_rate = arguments.int_tuple(dilation_rate, self.rank, "dilation_rate", owner)
-        self.padding = arguments.padding_mode(padding, owner)
-        self.data_format = arguments.data_format_name(data_format, owner)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{owner}: strides > 1 cannot be combined with dilation_rate > 1 "
-                f"(strides={self.strides}, dilation_rate={self.dilation_rate})."
-            )
+        arguments.store_window(self, kernel_size, strides, padding, data_format,
+                               dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_arguments.store(self, "depthwise", depthwise_initializer, depthwise_regularizer,
+                               depthwise_constraint)
+        weight_arguments.store(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
     def build(self, input_shape: tuple) -> None:
         channels = arguments.input_channels(self, input_shape, self.rank)
         self.check_output(input_shape)
-        self.kernel = self.add_weight(
-            self.kernel_size + (channels, self.depth_multiplier), self.depthwise_initializer,
-            name="kernel", regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((channels * self.depth_multiplier,),
-                                        self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+        self.kernel = self.add_depthwise_kernel(channels, "kernel")
+        self.add_bias(channels * self.depth_multiplier)
         self.set_channel_spec(input_shape, channels)
         # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
         self.built = True
+
+    def add_depthwise_kernel(self, channels: int, name: str) -> Any:
+        """The ``(*kernel_size, channels, depth_multiplier)`` kernel, one filter bank per
+        input channel."""
+        return self.add_weight(
+            self.kernel_size + (channels, self.depth_multiplier), self.depthwise_initializer,
+            name=name, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
 
     def call(self, inputs: Any) -> Any:
         outputs = conv_ops.depthwise_conv(inputs, self.kernel.value, self.strides,
@@ -100,12 +91,7 @@ class BaseDepthwiseConv(Layer):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments.config(self, "depthwise", "bias"),
         }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from pellucid import constraints, initializers, regularizers
+from pellucid.layers import weight_arguments
 from pellucid.layers.convolution import arguments
 from pellucid.layers.convolution.depthwise import BaseDepthwiseConv
 from pellucid.ops import conv as conv_ops
@@ -46,28 +46,19 @@ class BaseSeparableConv(BaseDepthwiseConv):
                 f"{type(self).__name__}: `filters` must be a positive integer, got {filters!r}."
             )
         self.filters = filters
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        weight_arguments.store(self, "pointwise", pointwise_initializer, pointwise_regularizer,
+                               pointwise_constraint)
 
     def build(self, input_shape: tuple) -> None:
         channels = arguments.input_channels(self, input_shape, self.rank)
         self.check_output(input_shape)
-        self.depthwise_kernel = self.add_weight(
-            self.kernel_size + (channels, self.depth_multiplier), self.depthwise_initializer,
-            name="depthwise_kernel", regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-        )
+        self.depthwise_kernel = self.add_depthwise_kernel(channels, "depthwise_kernel")
         self.pointwise_kernel = self.add_weight(
             (1,) * self.rank + (channels * self.depth_multiplier, self.filters),
             self.pointwise_initializer, name="pointwise_kernel",
             regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint,
         )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+        self.add_bias(self.filters)
         self.set_channel_spec(input_shape, channels)
         # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
         self.built = True
@@ -87,9 +78,7 @@ class BaseSeparableConv(BaseDepthwiseConv):
         return {
             **super().get_config(),
             "filters": self.filters,
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+            **weight_arguments.config(self, "pointwise"),
         }
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from pellucid import constraints, initializers, regularizers
+from pellucid import initializers
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
+from pellucid.layers.normalization import scale_offset
 from pellucid.ops import nn
 
 
@@ -41,18 +42,12 @@ class BatchNormalization(Layer):
         self.axis = int(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        scale_offset.store(self, center, scale, beta_initializer, gamma_initializer,
+                           beta_regularizer, gamma_regularizer, beta_constraint,
+                           gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
-        self.gamma = self.beta = None
 
     def build(self, input_shape: tuple) -> None:
         if not -len(input_shape) <= self.axis < len(input_shape):
@@ -67,14 +62,7 @@ class BatchNormalization(Layer):
                 f"known size; got input shape {tuple(input_shape)}."
             )
         shape = (channels,)
-        if self.scale:
-            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        scale_offset.add_weights(self, shape)
         self.moving_mean = self.add_weight(shape, self.moving_mean_initializer,
                                            name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight(shape, self.moving_variance_initializer,
@@ -123,16 +111,9 @@ class BatchNormalization(Layer):
             "axis": self.axis,
             "momentum": self.momentum,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **scale_offset.config(self),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer":
                 initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
             "synchronized": False,
         }

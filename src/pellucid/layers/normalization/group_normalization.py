@@ -7,9 +7,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pellucid import constraints, initializers, regularizers
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
+from pellucid.layers.normalization import scale_offset
 
 
 class GroupNormalization(Layer):
@@ -34,16 +34,10 @@ class GroupNormalization(Layer):
         self.groups = groups
         self.axis = axis
         self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        scale_offset.store(self, center, scale, beta_initializer, gamma_initializer,
+                           beta_regularizer, gamma_regularizer, beta_constraint,
+                           gamma_constraint)
         self.supports_masking = True
-        self.gamma = self.beta = None
 
     def build(self, input_shape: tuple) -> None:
         channels = input_shape[self.axis]
@@ -58,14 +52,7 @@ class GroupNormalization(Layer):
                 f"{self.axis} (input shape {tuple(input_shape)})."
             )
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: channels})
-        if self.scale:
-            self.gamma = self.add_weight((channels,), self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight((channels,), self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        scale_offset.add_weights(self, (channels,))
         # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
         self.built = True
 
@@ -95,12 +82,5 @@ class GroupNormalization(Layer):
             "groups": self.groups,
             "axis": self.axis,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **scale_offset.config(self),
         }

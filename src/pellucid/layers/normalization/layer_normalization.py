@@ -7,8 +7,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pellucid import constraints, initializers, regularizers
 from pellucid.layers.layer import Layer
+from pellucid.layers.normalization import axis_argument, scale_offset
 
 
 class LayerNormalization(Layer):
@@ -28,23 +28,12 @@ class LayerNormalization(Layer):
                 "LayerNormalization(rms_scaling=True) is deprecated in Keras and not supported."
             )
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis: Any = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError(f"LayerNormalization: `axis` must be an int or ints, got {axis!r}.")
+        self.axis = axis_argument.int_or_list(axis, "LayerNormalization")
         self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        scale_offset.store(self, center, scale, beta_initializer, gamma_initializer,
+                           beta_regularizer, gamma_regularizer, beta_constraint,
+                           gamma_constraint)
         self.supports_masking = True
-        self.gamma = self.beta = None
 
     def axes(self, ndim: int) -> list[int]:
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
@@ -59,14 +48,7 @@ class LayerNormalization(Layer):
                 f"for input shape {tuple(input_shape)}."
             )
         shape = tuple(input_shape[a] for a in self.axes(ndim))
-        if self.scale:
-            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        scale_offset.add_weights(self, shape)
         # A direct ``layer.build(shape)`` (then ``set_weights``) must not be rebuilt later.
         self.built = True
 
@@ -90,12 +72,5 @@ class LayerNormalization(Layer):
             **super().get_config(),
             "axis": self.axis,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **scale_offset.config(self),
         }

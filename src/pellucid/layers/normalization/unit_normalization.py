@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pellucid.layers.layer import Layer
+from pellucid.layers.normalization import axis_argument
 from pellucid.ops import nn
 
 
@@ -16,12 +17,7 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis: Any = -1, **kwargs: Any):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis: Any = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError(f"UnitNormalization: `axis` must be an int or ints, got {axis!r}.")
+        self.axis = axis_argument.int_or_list(axis, "UnitNormalization")
         self.supports_masking = True
 
     def call(self, inputs: Any) -> Any:

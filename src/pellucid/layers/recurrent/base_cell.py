@@ -17,8 +17,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pellucid import activations, constraints, initializers, regularizers
+from pellucid import activations
 from pellucid.backend import SeedGenerator
+from pellucid.layers import weight_arguments
 from pellucid.layers.layer import Layer
 from pellucid.layers.recurrent.dropout_masks import DropoutMasks, gated_matmul, per_gate
 
@@ -47,15 +48,11 @@ class RecurrentCell(DropoutMasks, Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_arguments.store(self, "kernel", kernel_initializer, kernel_regularizer,
+                               kernel_constraint)
+        weight_arguments.store(self, "recurrent", recurrent_initializer, recurrent_regularizer,
+                               recurrent_constraint)
+        weight_arguments.store(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         if self.recurrent_dropout != 0.0 and self.gates > 1:
@@ -131,21 +128,8 @@ class RecurrentCell(DropoutMasks, Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _maybe(regularizers.serialize, self.kernel_regularizer),
-            "recurrent_regularizer": _maybe(regularizers.serialize, self.recurrent_regularizer),
-            "bias_regularizer": _maybe(regularizers.serialize, self.bias_regularizer),
-            "kernel_constraint": _maybe(constraints.serialize, self.kernel_constraint),
-            "recurrent_constraint": _maybe(constraints.serialize, self.recurrent_constraint),
-            "bias_constraint": _maybe(constraints.serialize, self.bias_constraint),
+            **weight_arguments.config(self, "kernel", "recurrent", "bias"),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
         }
-
-
-
-def _maybe(serialize: Any, value: Any) -> Any:
-    return None if value is None else serialize(value)
