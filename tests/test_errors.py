@@ -85,7 +85,7 @@ def test_set_weights_with_wrong_shapes():
     model = _model(1)
     weights = model.get_weights()
     weights[0] = np.zeros((28, 64))
-    with pytest.raises(ValueError, match=r"'dense/kernel'.*\(29, 64\).*\(28, 64\)"):
+    with pytest.raises(ValueError, match=r"dense/kernel'.*\(29, 64\).*\(28, 64\)"):
         model.set_weights(weights)
     with pytest.raises(ValueError, match="expects 4 weight arrays"):
         model.set_weights(weights[:2])
