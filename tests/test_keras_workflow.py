@@ -79,3 +79,11 @@ def test_cli_reads_a_file_written_by_keras(tmp_path, capsys):
     assert cli_main(["explain", str(path), "--layer", "lstm"]) == 0
     out = capsys.readouterr().out
     assert "240" in out
+
+
+def test_plot_model_writes_a_picture_without_graphviz(tmp_path):
+    model = pellucid.Sequential([pellucid.Input((8,)), pellucid.layers.Dense(4),
+                                 pellucid.layers.Dense(2), pellucid.layers.Dense(1)])
+    path = tmp_path / "model.png"
+    pellucid.utils.plot_model(model, to_file=str(path), show_shapes=True)
+    assert path.stat().st_size > 5_000

@@ -46,4 +46,17 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: str = "int32
     return out
 
 
-__all__ = ["normalize", "pad_sequences", "set_random_seed", "to_categorical"]
+def plot_model(model: Any, to_file: str = "model.png", **kwargs: Any) -> Any:
+    """Keras's ``plot_model`` without graphviz: the model's shape-flow diagram, saved.
+
+    Drawing options of Keras's version (``show_shapes``, ``dpi``, ...) are accepted; the
+    diagram always shows each layer with its output shape and parameter count.
+    """
+    from pellucid.explain import explain  # noqa: PLC0415
+
+    explanation = explain(model)
+    explanation.save(to_file, kind="flow")
+    return explanation
+
+
+__all__ = ["normalize", "pad_sequences", "plot_model", "set_random_seed", "to_categorical"]
