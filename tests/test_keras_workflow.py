@@ -87,3 +87,14 @@ def test_plot_model_writes_a_picture_without_graphviz(tmp_path):
     path = tmp_path / "model.png"
     pellucid.utils.plot_model(model, to_file=str(path), show_shapes=True)
     assert path.stat().st_size > 5_000
+
+
+def test_explain_is_both_a_function_and_a_namespace():
+    import pellucid.explain  # noqa: F401  (the submodule import must not hide the function)
+
+    dense = pellucid.layers.Dense(5)
+    assert pellucid.explain(dense, input_shape=(50, 10)).param_count == 55
+    same = pellucid.explain.compare(pellucid.layers.Dense(5),
+                                    pellucid.layers.TimeDistributed(pellucid.layers.Dense(5)),
+                                    input_shape=(4, 3))
+    assert same.same_function is True

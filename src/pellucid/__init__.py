@@ -8,6 +8,7 @@ from pellucid import (
     backend,
     callbacks,
     constraints,
+    explain,
     initializers,
     layers,
     losses,
@@ -27,13 +28,6 @@ __version__ = "0.1.0"
 def clear_session() -> None:
     """Forget automatic layer names (``dense``, ``dense_1``, ...), as Keras's clear_session."""
     backend.reset_names()
-
-
-def explain(obj, input_shape=None):  # noqa: ANN001, ANN201
-    """Explain a layer, a model or a ``.keras`` file (see :mod:`pellucid.explain`)."""
-    from pellucid.explain import explain as _explain  # noqa: PLC0415
-
-    return _explain(obj, input_shape=input_shape)
 
 
 backend.clear_session = clear_session

@@ -8,6 +8,8 @@ you write yourself.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 from pellucid.explain.compare import Comparison, compare
@@ -22,3 +24,14 @@ def explain(obj: Any, input_shape: Any = None) -> Explanation:
 
 
 __all__ = ["Comparison", "Explanation", "compare", "explain"]
+
+
+class _ExplainModule(types.ModuleType):
+    """Lets ``pellucid.explain`` be both the package (``pellucid.explain.compare``) and the
+    function (``pellucid.explain(model)``), as the public API promises."""
+
+    def __call__(self, obj: Any, input_shape: Any = None) -> Explanation:
+        return explain(obj, input_shape=input_shape)
+
+
+sys.modules[__name__].__class__ = _ExplainModule
