@@ -23,7 +23,6 @@ import statistics
 import time
 from typing import Any
 
-
 from bench.cases import CASES, Case, make_data
 from bench.keras_models import build
 

@@ -498,3 +498,71 @@ def test_crash_while_saving_keeps_the_previous_file(kind, tmp_path, monkeypatch)
         fresh.load_weights(path)
     for a, b in zip(saved, fresh.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# --- unzipped model folders (zipped=False) ---------------------------------------------
+@pytest.mark.parametrize("build", [dense_sequential, recurrent, embedding_bidirectional])
+def test_model_folder_round_trips_with_keras(build, tmp_path):
+    ours = build(pellucid)
+    randomize(ours)
+    ours.save(tmp_path / "ours", zipped=False)
+    assert sorted(os.listdir(tmp_path / "ours")) == [
+        "assets", "config.json", "metadata.json", "model.weights.h5"]
+    assert_same_outputs(ours, keras.models.load_model(tmp_path / "ours"),
+                        sample_inputs(ours))
+    assert_same_outputs(ours, pellucid.models.load_model(tmp_path / "ours"),
+                        sample_inputs(ours))
+
+    theirs = build(keras)
+    randomize(theirs)
+    theirs.save(tmp_path / "theirs", zipped=False)
+    assert sorted(os.listdir(tmp_path / "theirs")) == sorted(os.listdir(tmp_path / "ours"))
+    assert_same_outputs(theirs, pellucid.models.load_model(tmp_path / "theirs"),
+                        sample_inputs(theirs))
+    # The weights file inside the folder has Keras's own layout.
+    assert dataset_layout(tmp_path / "ours" / "model.weights.h5") == \
+        dataset_layout(tmp_path / "theirs" / "model.weights.h5")
+
+
+def test_model_folder_keeps_compile_state_and_refuses_a_keras_suffix(tmp_path):
+    model = _compiled(pellucid)
+    _train(model)
+    pellucid.saving.save_model(model, tmp_path / "folder", zipped=False)
+    loaded = pellucid.models.load_model(tmp_path / "folder")
+    assert loaded.optimizer is not None
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations)
+    with pytest.raises(ValueError, match="writes a folder"):
+        model.save(tmp_path / "m.keras", zipped=False)
+    with pytest.raises(FileExistsError):
+        model.save(tmp_path / "folder", zipped=False, overwrite=False)
+
+
+def test_crash_while_saving_a_folder_keeps_the_previous_folder(tmp_path, monkeypatch):
+    model = dense_sequential(pellucid)
+    path = tmp_path / "model"
+    model.save(path, zipped=False)
+    saved = model.get_weights()
+    randomize(model)
+    from pellucid.saving import keras_folder
+
+    real_rename = os.rename
+
+    def failing_rename(src, dst):
+        # The old folder is moved aside; moving the new one in then fails.
+        if str(src).endswith(".tmp"):
+            raise OSError("rename failed (simulated)")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(keras_folder.os, "rename", failing_rename)
+    with pytest.raises(OSError, match="simulated"):
+        model.save(path, zipped=False)
+    monkeypatch.undo()
+    assert sorted(os.listdir(tmp_path)) == ["model"]
+    for a, b in zip(saved, pellucid.models.load_model(path).get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # A successful save replaces the folder and leaves nothing beside it.
+    model.save(path, zipped=False)
+    assert sorted(os.listdir(tmp_path)) == ["model"]
+    for a, b in zip(model.get_weights(), pellucid.models.load_model(path).get_weights(),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -4,8 +4,11 @@
 element ``out_index`` of output ``o`` changes with input element ``in_index`` of input
 ``i`` (batch excluded). It is the support of the Jacobian of a batch-1 call at random
 weights and random inputs, OR-ed over several draws so that an accidental zero (a ReLU
-that happens to be off) does not hide a connection. Integer inputs (tokens) have no
-derivative; for them each element is changed in turn and the outputs that move are marked.
+that happens to be off) does not hide a connection. A derivative sees only the branch taken
+at the point measured: max pooling's gradient reaches one entry of each window. So each
+float input element is also raised in turn far above the others, and the outputs that
+move are marked too (every entry of a window can become its max). Integer inputs (tokens)
+have no derivative; for them each element is changed in turn in the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import numpy as np
 from pellucid.explain.subject import Subject, as_numpy
 
 DRAWS = 6
+# Draws of the one-element-at-a-time measurement (one forward pass per input element each).
+PERTURBATION_DRAWS = 2
 # Beyond this many Jacobian entries the map would not fit comfortably in memory.
 MAX_ENTRIES = 50_000_000
 
@@ -39,7 +44,9 @@ def dependency_map(subject: Subject, input_index: int = 0, output_index: int = 0
     keys = jax.random.split(jax.random.PRNGKey(seed), draws)
     dtype = jnp.dtype(subject.input_dtypes[input_index])
     if jnp.issubdtype(dtype, jnp.floating):
-        found = _jacobian_support(subject, input_index, output_index, keys)
+        found = (_jacobian_support(subject, input_index, output_index, keys)
+                 | _raise_one_support(subject, input_index, output_index,
+                                      keys[:PERTURBATION_DRAWS]))
     else:
         found = _perturbation_support(subject, input_index, output_index, keys)
     return found.reshape(out_shape + in_shape)
@@ -70,6 +77,31 @@ def _jacobian_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray
         n_in, n_out = inputs[i][0].size, int(np.prod(subject.output_shapes[o]))
         jac = jax.jacfwd(f) if n_in <= n_out else jax.jacrev(f)
         return jnp.abs(jac(inputs[i]).reshape(n_out, n_in)) > 0
+
+    return as_numpy(jax.jit(jax.vmap(one_draw))(keys)).any(axis=0)
+
+
+def _raise_one_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
+    """For float inputs: set each element in turn well above every other one (the
+    largest magnitude plus 3) and see which outputs move. One element at a time
+    (``lax.map``), so memory stays that of a single call."""
+
+    def one_draw(key: Any) -> Any:
+        values = subject.random_weights(key)
+        inputs = subject.random_inputs(key)
+        flat = inputs[i].reshape(-1)
+        high = jnp.max(jnp.abs(flat)) + 3.0
+
+        def run(e: Any) -> Any:
+            # e == flat.size changes nothing: the baseline, from the very same program,
+            # since two compilations of one function may differ in the last bit.
+            xs = list(inputs)
+            xs[i] = flat.at[e].set(high, mode="drop").reshape(inputs[i].shape)
+            return subject.apply(values, xs)[o][0].reshape(-1)
+
+        outs = jax.lax.map(run, jnp.arange(flat.size + 1), batch_size=64)
+        base = outs[-1]
+        return (jnp.abs(outs[:-1] - base) > 1e-6 * (1.0 + jnp.abs(base))).T
 
     return as_numpy(jax.jit(jax.vmap(one_draw))(keys)).any(axis=0)
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from pellucid.explain import patterns
 from pellucid.explain.shapes import model_flow
 
 MAX_CONNECTION_NODES = 64
@@ -47,10 +46,51 @@ def figure(expl: Any, kind: str = "auto") -> Any:
     return drawers[kind](expl)
 
 
+# Short names of axis positions: an image pixel is (row, col, channel), never "column" alone,
+# which a heat map's own rows and columns would make ambiguous.
+AXIS_WORDS = {"height": "row", "width": "col", "depth": "slice", "time": "step",
+              "channels": "channel", "features": "feature"}
+AXIS_LETTERS = {"height": "r", "width": "c", "depth": "d", "time": "t", "channels": "ch",
+                "features": "f"}
+
+
 def _labels(shape: tuple, roles: list[str]) -> list[str]:
-    names = [patterns.nouns(r)[0][0] for r in roles]
-    return [",".join(f"{n}{i}" for n, i in zip(names, idx, strict=True))
+    """``r0,c1,ch0`` style names of every entry of ``shape``."""
+    letters = [AXIS_LETTERS.get(r, r[:2]) for r in roles]
+    return [",".join(f"{n}{i}" for n, i in zip(letters, idx, strict=True))
             for idx in np.ndindex(*shape)]
+
+
+def axis_title(side: str, shape: tuple, roles: list[str]) -> str:
+    """``input (row, col, channel): 7 × 7 × 1``."""
+    words = ", ".join(AXIS_WORDS.get(r, r) for r in roles)
+    return f"{side} ({words}): {' × '.join(str(d) for d in shape)}"
+
+
+def _mark_axis(ax: Any, shape: tuple, horizontal: bool) -> None:
+    """Grid lines between positions (darker between image rows) and ``row,col`` ticks."""
+    if len(shape) < 2:
+        return
+    cell = shape[-1]  # entries per position: the channels or features
+    positions = int(np.prod(shape[:-1]))
+    line = ax.axvline if horizontal else ax.axhline
+    per_row = cell * shape[-2] if len(shape) > 2 else None
+    if positions <= 256:
+        for b in range(1, positions):
+            edge = b * cell
+            major = per_row is not None and edge % per_row == 0
+            line(edge - 0.5, color="0.25" if major else "0.7",
+                 linewidth=1.2 if major else 0.6)
+    names = [",".join(str(i) for i in idx) for idx in np.ndindex(*shape[:-1])]
+    if positions <= 16:
+        chosen = range(positions)
+    elif len(shape) > 2 and positions // shape[-2] <= 16:
+        chosen = range(0, positions, shape[-2])  # the first pixel of every image row
+    else:
+        chosen = range(0, positions, max(1, positions // 10))
+    set_ticks = ax.set_xticks if horizontal else ax.set_yticks
+    set_ticks([b * cell + (cell - 1) / 2 for b in chosen], [names[b] for b in chosen],
+              fontsize=8)
 
 
 def _draw_map(ax: Any, expl: Any, title: str) -> None:
@@ -58,29 +98,18 @@ def _draw_map(ax: Any, expl: Any, title: str) -> None:
     in_shape, out_shape = expl.subject.input_shapes[0], expl.subject.output_shapes[0]
     flat = dep.reshape(int(np.prod(out_shape)), int(np.prod(in_shape)))
     ax.imshow(flat, cmap="Blues", vmin=0, vmax=1.25, aspect="auto", interpolation="nearest")
-    in_roles, out_roles = expl.input_roles(), expl.output_roles()
-    for shape, roles, line, set_ticks, set_label in (
-            (in_shape, in_roles, ax.axvline, ax.set_xticks, ax.set_xlabel),
-            (out_shape, out_roles, ax.axhline, ax.set_yticks, ax.set_ylabel)):
-        block = shape[-1] if len(shape) > 1 else 1
-        blocks = int(np.prod(shape)) // block
-        sizes = " × ".join(f"{r} {d}" for r, d in zip(roles, shape, strict=True))
-        if len(shape) > 1 and blocks <= 64:
-            for b in range(1, blocks):
-                line(b * block - 0.5, color="0.55", linewidth=0.8)
-            step = max(1, blocks // 10)
-            set_ticks([b * block + (block - 1) / 2 for b in range(0, blocks, step)],
-                      [str(b) for b in range(0, blocks, step)], fontsize=8)
-            sizes = f"{patterns.nouns(roles[-2])[0]} ({sizes})"
-        set_label(sizes)
+    _mark_axis(ax, in_shape, horizontal=True)
+    _mark_axis(ax, out_shape, horizontal=False)
+    ax.set_xlabel(axis_title("input", in_shape, expl.input_roles()))
+    ax.set_ylabel(axis_title("output", out_shape, expl.output_roles()))
     ax.set_title(title, fontsize=10)
 
 
 def dependency_figure(expl: Any) -> Any:
     fig = _figure(7, 5.5)
     ax = fig.add_subplot()
-    _draw_map(ax, expl, f"{expl.class_name} {expl.name!r}: blue = output (row) depends on "
-                        "input (column)")
+    _draw_map(ax, expl, f"{expl.class_name} {expl.name!r}: blue = the output entry (down) "
+                        "depends on the input entry (across)")
     ax.xaxis.set_label_position("top")
     ax.xaxis.tick_top()
     return fig

@@ -4,8 +4,7 @@
 for t = 1..T and returns ``(last_output, outputs, final_states)``:
 
 - ``inputs`` is a pytree of arrays shaped ``(batch, time, ...)``; ``x_t`` is its slice at
-  one step (layers pass inputs already projected by the kernel, so the step holds only
-  the recurrent matmul).
+  one step.
 - ``mask`` ``(batch, time)``: at a step where a sample's mask is False its states keep
   their previous value and its output repeats the previous output (or is zero with
   ``zero_output_for_mask``), so the last output is the one of the last unmasked step.
@@ -29,8 +28,14 @@ __all__ = ["rnn"]
 
 def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
         go_backwards: bool = False, unroll: bool = False,
-        zero_output_for_mask: bool = False) -> tuple[jax.Array, jax.Array, Any]:
-    """``(last_output (batch, out), outputs (batch, time, out), final_states)``."""
+        zero_output_for_mask: bool = False, return_all_outputs: bool = True
+        ) -> tuple[jax.Array, jax.Array | None, Any]:
+    """``(last_output (batch, out), outputs (batch, time, out), final_states)``.
+
+    With ``return_all_outputs=False`` ``outputs`` is None and the scan stacks nothing:
+    the last output comes from the carry, which saves writing (and, in the backward
+    pass, reading) a ``(time, batch, out)`` array.
+    """
     time_major = jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), inputs)
     steps = jax.tree_util.tree_leaves(time_major)[0].shape[0]
     first = jax.tree_util.tree_map(lambda a: a[0], time_major)
@@ -58,6 +63,10 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
 
         xs = (time_major, jnp.swapaxes(mask.astype(bool), 0, 1))
 
+    # The carry's output is the last emitted one except when masked steps emit zeros.
+    stack = return_all_outputs or (mask is not None and zero_output_for_mask)
+    if not stack:
+        body = _without_outputs(body)
     carry = (initial_states, previous)
     if unroll:
         outs = []
@@ -65,15 +74,27 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
         for t in order:
             carry, out = body(carry, jax.tree_util.tree_map(lambda a, t=t: a[t], xs))
             outs.append(out)
-        outputs = jnp.stack(outs)
+        outputs = jnp.stack(outs) if stack else None
     else:
         carry, outputs = jax.lax.scan(body, carry, xs, reverse=go_backwards)
-        if go_backwards:
+        if go_backwards and stack:
             # scan(reverse=True) stores step t's output at t; Keras lists outputs in the
             # order they were produced.
             outputs = jnp.flip(outputs, axis=0)
     final_states = carry[0]
-    return outputs[-1], jnp.swapaxes(outputs, 0, 1), final_states
+    if not stack:
+        return carry[1], None, final_states
+    last = outputs[-1]
+    return last, jnp.swapaxes(outputs, 0, 1) if return_all_outputs else None, final_states
+
+
+def _without_outputs(body: Callable) -> Callable:
+    """``body`` emitting nothing per step (its carry still holds the last output)."""
+
+    def quiet(carry: tuple, x: Any) -> tuple[tuple, None]:
+        return body(carry, x)[0], None
+
+    return quiet
 
 
 def _initial_previous_output(states: Any, output_spec: Any) -> jax.Array:

@@ -1,5 +1,7 @@
 """The ``.keras`` zip: ``metadata.json``, ``config.json``, ``model.weights.h5``.
 
+(``zipped=False`` writes the same three files to a folder: :mod:`keras_folder`.)
+
 Written exactly as Keras 3 writes it (ZIP_STORED, members in that order), atomically.
 Reading checks the zip's own CRCs, the member list, the JSON and the weights before a
 model is returned; any defect becomes a :class:`FileFormatError` naming the file.
@@ -17,11 +19,16 @@ from typing import Any
 from pellucid.saving import h5_weights
 from pellucid.saving.atomic import atomic_write
 from pellucid.saving.errors import FileFormatError, SavingError
+from pellucid.saving.keras_folder import (
+    CONFIG,
+    METADATA,
+    WEIGHTS,
+    is_model_folder,
+    read_model_folder,
+    write_model_folder,
+)
 from pellucid.saving.serialization import deserialize_keras_object, serialize_keras_object
 
-CONFIG = "config.json"
-METADATA = "metadata.json"
-WEIGHTS = "model.weights.h5"
 KERAS_VERSION = "3.15.1"
 _MAX_MEMBER_BYTES = 4 * 1024**3
 
@@ -30,10 +37,12 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool =
                **kwargs: Any) -> None:
     """Write ``model`` to a ``.keras`` file (or, ``zipped=False``, a folder)."""
     path = os.fspath(filepath)
-    if not zipped:
-        raise NotImplementedError("save_model(zipped=False) (an unzipped folder) is not "
-                                  "supported by pellucid; save a .keras file.")
-    if not path.endswith(".keras"):
+    if not zipped and path.endswith(".keras"):
+        raise ValueError(
+            f"save_model(zipped=False) writes a folder; {path!r} ends in '.keras', which "
+            "names a zipped file. Drop the extension or pass zipped=True."
+        )
+    if zipped and not path.endswith(".keras"):
         raise ValueError(
             f"Invalid filepath extension for saving {path!r}: use a `.keras` file, e.g. "
             "model.save('model.keras'); for weights only use model.save_weights("
@@ -47,6 +56,9 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool =
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     config = json.dumps(serialize_keras_object(model))
     weights = h5_weights.weights_h5_bytes(model, include_optimizer=True)
+    if not zipped:
+        write_model_folder(path, json.dumps(metadata), config, weights)
+        return
     with atomic_write(path) as handle, zipfile.ZipFile(handle, "w") as archive:
         archive.writestr(METADATA, json.dumps(metadata))
         archive.writestr(CONFIG, config)
@@ -55,18 +67,23 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool =
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,  # noqa: A002
                safe_mode: bool = True) -> Any:
-    """A model from a ``.keras`` file written by pellucid or Keras 3."""
+    """A model from a ``.keras`` file (or model folder) written by pellucid or Keras 3."""
     path = os.fspath(filepath)
-    if not path.endswith(".keras"):
+    if is_model_folder(path):
+        raw_config, weights = read_model_folder(path)
+        config = _parse_config(path, raw_config)
+    elif not path.endswith(".keras"):
         if path.endswith(".h5") or path.endswith(".hdf5"):
             raise NotImplementedError(
                 f"{path!r}: legacy Keras 2 .h5 model files are not supported; load it in "
                 "Keras and re-save it as .keras."
             )
-        raise FileFormatError(path, "the file name must end in '.keras'.")
-    if not os.path.isfile(path):
+        raise FileFormatError(path, "the file name must end in '.keras' (or name a model "
+                                    "folder holding config.json).")
+    elif not os.path.isfile(path):
         raise FileNotFoundError(f"No file found at {path!r}.")
-    config, weights = _read_archive(path)
+    else:
+        config, weights = _read_archive(path)
     if not compile:
         config = {**config, "compile_config": None}
     try:
@@ -118,10 +135,14 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
     except Exception as err:  # zipfile reports damage through many exception types
         raise FileFormatError(path, f"not a readable .keras zip archive "
                                     f"({type(err).__name__}: {err}).") from None
+    return _parse_config(path, raw_config), weights
+
+
+def _parse_config(path: str, raw_config: bytes) -> dict:
     try:
         config = json.loads(raw_config.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as err:
         raise FileFormatError(path, f"config.json is not valid JSON ({err}).") from None
     if not isinstance(config, dict) or "class_name" not in config:
         raise FileFormatError(path, "config.json is not a serialized Keras object.")
-    return config, weights
+    return config

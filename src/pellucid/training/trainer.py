@@ -53,6 +53,7 @@ class Trainer:
         self._base_key = None
         self._counter = None
         self._metric_states = None
+        self._convolves = False
 
     # --- state --------------------------------------------------------------------------
     def _variables(self) -> tuple[list, list]:
@@ -85,13 +86,15 @@ class Trainer:
         declared = [t.shape[0] for t in (getattr(model, "inputs", None) or [])]
         probe = declared[0] if declared and declared[0] is not None else min(
             int(x_batch[0].shape[0]), 32)
-        out = jax.eval_shape(
+        # One trace gives the output shapes and the operations the step will contain.
+        jaxpr, out = jax.make_jaxpr(
             lambda x: model.pure_forward([v.value for v in model.trainable_weights],
                                          [v.value for v in model.non_trainable_state()],
                                          x, False, jax.random.PRNGKey(0))[0],
-            jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((probe,) + a.shape[1:], a.dtype),
-                                   x_struct),
-        )
+            return_shape=True,
+        )(jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((probe,) + a.shape[1:],
+                                                                a.dtype), x_struct))
+        self._convolves = execution.uses_convolution(jaxpr)
         out_structs = jax.tree_util.tree_leaves(out)
         if y_batch is not None:
             if len(y_batch) != len(out_structs):
@@ -243,13 +246,20 @@ class Trainer:
                                           callbacks_module.ProgbarLogger))]
         return 1 if execution.overrides_any(watched, hooks) else execution.AUTO_BLOCK_STEPS
 
+    def _device_rows(self, rows: int) -> int:
+        """Steps one dispatch runs on the device: 1 for convolutional models (see
+        :mod:`pellucid.training.execution`), else the block's ``rows``."""
+        return 1 if self._convolves else rows
+
     def _prepare_blocks(self, source: ArraySource, batch_size: int, steps: int,
                         rows: int) -> None:
         """Starts compiling the block executables an epoch will need, side by side."""
         state = (*self._read_state(), self.optimizer.state,
                  self.compiled.init_metric_states(), self._counter)
         arrays = source._device_arrays()
-        for shape in execution.block_shapes(source.data.num_samples, batch_size, steps, rows):
+        device_rows = self._device_rows(rows)
+        for shape in execution.block_shapes(source.data.num_samples, batch_size, steps,
+                                            device_rows):
             self._train_fn[1].prepare((state, arrays, np.zeros(shape, np.int32),
                                        np.int32(0)))
 
@@ -259,10 +269,12 @@ class Trainer:
         arrays = source._device_arrays()
         step_logs: Any = {}
         indices = self._skip_resumed(source.indices(batch_size, shuffle, steps))
+        device_rows = self._device_rows(rows)
         for block in execution.blocks(indices, rows):
             cbs.on_train_batch_begin(block.first)
-            state, step_logs = self._call(self._train_fn[1], state, arrays, block.indices,
-                                          np.int32(block.count))
+            for part, count in execution.dispatches(block, device_rows):
+                state, step_logs = self._call(self._train_fn[1], state, arrays, part,
+                                              np.int32(count))
             self.optimizer.state = state[2]
             self._live_state = state
             cbs.on_train_batch_end(block.last, step_logs)

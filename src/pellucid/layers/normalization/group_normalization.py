@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 
 from pellucid.layers.input_spec import InputSpec
@@ -68,13 +67,8 @@ class GroupNormalization(Layer):
         variance = jnp.var(grouped, axis=axes, keepdims=True)
         broadcast = [1] * grouped.ndim
         broadcast[axis], broadcast[axis + 1] = self.groups, channels // self.groups
-        inv = jax.lax.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * jnp.reshape(self.gamma.value, broadcast)
-        shift = -mean * inv
-        if self.beta is not None:
-            shift = shift + jnp.reshape(self.beta.value, broadcast)
-        return jnp.reshape(grouped * inv + shift, inputs.shape)
+        normalized = scale_offset.normalize(self, grouped, mean, variance, broadcast)
+        return jnp.reshape(normalized, inputs.shape)
 
     def get_config(self) -> dict:
         return {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 
 from pellucid.layers.layer import Layer
@@ -59,13 +58,7 @@ class LayerNormalization(Layer):
             broadcast[a] = inputs.shape[a]
         mean = jnp.mean(inputs, axes, keepdims=True)
         variance = jnp.var(inputs, axis=axes, keepdims=True)
-        inv = jax.lax.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * jnp.reshape(self.gamma.value, broadcast)
-        shift = -mean * inv
-        if self.beta is not None:
-            shift = shift + jnp.reshape(self.beta.value, broadcast)
-        return inputs * inv + shift
+        return scale_offset.normalize(self, inputs, mean, variance, broadcast)
 
     def get_config(self) -> dict:
         return {

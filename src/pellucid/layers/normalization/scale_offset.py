@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+
 from pellucid.layers import weight_arguments
 
-__all__ = ["add_weights", "config", "store"]
+__all__ = ["add_weights", "config", "normalize", "store"]
 
 
 def store(layer: Any, center: bool, scale: bool, beta_initializer: Any, gamma_initializer: Any,
@@ -37,6 +40,19 @@ def add_weights(layer: Any, shape: tuple) -> None:
         layer.beta = layer.add_weight(shape, layer.beta_initializer, name="beta",
                                       regularizer=layer.beta_regularizer,
                                       constraint=layer.beta_constraint)
+
+
+def normalize(layer: Any, inputs: Any, mean: Any, variance: Any, broadcast: list[int]) -> Any:
+    """``gamma * (inputs - mean) / sqrt(variance + epsilon) + beta``, with ``gamma`` and
+    ``beta`` reshaped to ``broadcast``; written as ``inputs * inv + shift`` so that the
+    scale folds into one multiplier."""
+    inv = jax.lax.rsqrt(variance + layer.epsilon)
+    if layer.gamma is not None:
+        inv = inv * jnp.reshape(layer.gamma.value, broadcast)
+    shift = -mean * inv
+    if layer.beta is not None:
+        shift = shift + jnp.reshape(layer.beta.value, broadcast)
+    return inputs * inv + shift
 
 
 def config(layer: Any) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""What SimpleRNNCell, LSTMCell and GRUCell share: config, weights, hoisted projection.
+"""What SimpleRNNCell, LSTMCell and GRUCell share: config, weights, the split step.
 
-A built-in cell splits a step in two so the RNN layer can run it fast:
+A built-in cell splits a step in two:
 
-- :meth:`project_inputs` ``(batch, time, features) -> (batch, time, gates*units)`` is
-  ``x @ kernel + input_bias`` for all steps at once (one matmul, outside the scan);
+- :meth:`project_inputs` ``(..., features) -> (..., gates*units)`` is
+  ``x @ kernel + input_bias`` (one matmul for all gates; it also takes a whole
+  ``(batch, time, features)`` sequence);
 - ``recurrent_step(projected_t, states, recurrent_masks)`` adds ``h @ recurrent_kernel``
   (one fused matmul for all gates) and applies the gates.
 
