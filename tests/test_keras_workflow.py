@@ -98,3 +98,14 @@ def test_explain_is_both_a_function_and_a_namespace():
                                     pellucid.layers.TimeDistributed(pellucid.layers.Dense(5)),
                                     input_shape=(4, 3))
     assert same.same_function is True
+
+
+def test_lambda_callback_batch_hook_runs_after_every_batch():
+    model = pellucid.Sequential([pellucid.Input((10,)), pellucid.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    seen = []
+    hook = pellucid.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(
+        batch))
+    model.fit(X, np.zeros((96, 2), "float32"), batch_size=8, epochs=1, verbose=0,
+              callbacks=[hook])
+    assert seen == list(range(12))

@@ -181,5 +181,7 @@ def overrides_any(callbacks: Iterable[Any], hooks: Iterable[str]) -> bool:
     from pellucid.callbacks import Callback  # noqa: PLC0415
 
     hooks = tuple(hooks)
+    # Hooks may be set on the class or on the instance (LambdaCallback(on_batch_end=...)).
     return any(getattr(type(cb), hook, None) is not getattr(Callback, hook, None)
+               or hook in vars(cb)
                for cb in callbacks for hook in hooks)
