@@ -18,14 +18,22 @@ from pellucid.training import data as data_lib
 from pellucid.training import execution
 
 
+def _inference_forward(model: Any) -> Any:
+    """``forward(trainable, non_trainable, x) -> (outputs, new_non_trainable)``, training off."""
+
+    def forward(trainable: list, non_trainable: list, x: Any) -> tuple[Any, list]:
+        outputs, _, new_nt, _ = model.pure_forward(trainable, non_trainable, x, False,
+                                                   jax.random.PRNGKey(0))
+        return outputs, new_nt
+
+    return forward
+
+
 def _forward_fn(model: Any) -> Any:
     compilation_cache.enable()
     fn = getattr(model, "_predict_fn", None)
     if fn is None:
-        def forward(trainable: list, non_trainable: list, x: Any) -> tuple[Any, list]:
-            outputs, _, new_nt, _ = model.pure_forward(trainable, non_trainable, x, False,
-                                                       jax.random.PRNGKey(0))
-            return outputs, new_nt
+        forward = _inference_forward(model)
 
         fn = jax.jit(forward)
         model._predict_fn = fn
@@ -74,10 +82,7 @@ def _block_fn(model: Any) -> Any:
     compilation_cache.enable()
     fn = getattr(model, "_predict_block_fn", None)
     if fn is None:
-        def forward(trainable: list, non_trainable: list, x: Any) -> tuple[Any, list]:
-            outputs, _, new_nt, _ = model.pure_forward(trainable, non_trainable, x, False,
-                                                       jax.random.PRNGKey(0))
-            return outputs, new_nt
+        forward = _inference_forward(model)
 
         def run(trainable: list, non_trainable: list, xs: list, indices: Any,
                 count: Any) -> tuple[Any, list]:

@@ -118,7 +118,10 @@ class BaseConv(Layer):
                              self.data_format)
 
     def call(self, inputs: Any) -> Any:
-        outputs = self.convolve(inputs)
+        return self.add_bias_and_activate(self.convolve(inputs))
+
+    def add_bias_and_activate(self, outputs: Any) -> Any:
+        """``activation(outputs + bias)``, the bias broadcast along the channels axis."""
         if self.bias is not None:
             outputs = outputs + jnp.reshape(self.bias.value, self.bias_shape())
         return self.activation(outputs)

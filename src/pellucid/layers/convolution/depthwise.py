@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax.numpy as jnp
-
 from pellucid import activations
 from pellucid.layers import weight_arguments
 from pellucid.layers.convolution import arguments
@@ -30,6 +28,7 @@ class BaseDepthwiseConv(Layer):
     set_channel_spec = BaseConv.set_channel_spec
     bias_shape = BaseConv.bias_shape
     add_bias = BaseConv.add_bias
+    add_bias_and_activate = BaseConv.add_bias_and_activate
 
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  depth_multiplier: int = 1, data_format: str | None = None,
@@ -76,9 +75,7 @@ class BaseDepthwiseConv(Layer):
         outputs = conv_ops.depthwise_conv(inputs, self.kernel.value, self.strides,
                                           self.padding_pairs(inputs.shape), self.dilation_rate,
                                           self.data_format)
-        if self.bias is not None:
-            outputs = outputs + jnp.reshape(self.bias.value, self.bias_shape())
-        return self.activation(outputs)
+        return self.add_bias_and_activate(outputs)
 
     def get_config(self) -> dict:
         return {

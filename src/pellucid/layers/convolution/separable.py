@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax.numpy as jnp
-
 from pellucid.layers import weight_arguments
 from pellucid.layers.convolution import arguments
 from pellucid.layers.convolution.depthwise import BaseDepthwiseConv
@@ -70,9 +68,7 @@ class BaseSeparableConv(BaseDepthwiseConv):
         ones = (1,) * self.rank
         outputs = conv_ops.conv(spread, self.pointwise_kernel.value, ones, "valid", ones,
                                 self.data_format)
-        if self.bias is not None:
-            outputs = outputs + jnp.reshape(self.bias.value, self.bias_shape())
-        return self.activation(outputs)
+        return self.add_bias_and_activate(outputs)
 
     def get_config(self) -> dict:
         return {
