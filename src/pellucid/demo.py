@@ -67,6 +67,10 @@ def run(epochs: int = 8, seed: int = 0, samples: int = 4096) -> dict:
         explanation = model.explain()
         print(explanation)
         picture = Path(folder) / "string_to_string.png"
-        explanation.save(picture)
-        print(f"(a picture of the model was drawn: {picture.stat().st_size:,} bytes)")
+        try:
+            explanation.save(picture)
+        except ImportError:
+            print("(pictures need matplotlib: pip install 'pellucid[plot]')")
+        else:
+            print(f"(a picture of the model was drawn: {picture.stat().st_size:,} bytes)")
     return metrics
