@@ -67,46 +67,40 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> j
     return _in_top_k(y_true, y_pred, k)
 
 
-class Accuracy(MeanMetricWrapper):
+class _AccuracyMetric(MeanMetricWrapper):
+    """A mean of per-sample hits; higher is better (read by callbacks in mode="auto")."""
+
     _direction = "up"
 
+
+class Accuracy(_AccuracyMetric):
     def __init__(self, name: str = "accuracy", dtype: Any = None):
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
-class BinaryAccuracy(MeanMetricWrapper):
-    _direction = "up"
-
+class BinaryAccuracy(_AccuracyMetric):
     def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5):
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
 
 
-class CategoricalAccuracy(MeanMetricWrapper):
-    _direction = "up"
-
+class CategoricalAccuracy(_AccuracyMetric):
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None):
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
-class SparseCategoricalAccuracy(MeanMetricWrapper):
-    _direction = "up"
-
+class SparseCategoricalAccuracy(_AccuracyMetric):
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
-class TopKCategoricalAccuracy(MeanMetricWrapper):
-    _direction = "up"
-
+class TopKCategoricalAccuracy(_AccuracyMetric):
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None):
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
 
 
-class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
-    _direction = "up"
-
+class SparseTopKCategoricalAccuracy(_AccuracyMetric):
     def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy",
                  dtype: Any = None, from_sorted_ids: bool = False):
         if from_sorted_ids:

@@ -26,6 +26,8 @@ class BasePooling(Layer):
     rank = 0
     mode = "max"
 
+    # An int pool_size (default 2) means that size on every spatial axis, so the 2-D and
+    # 3-D layers' Keras defaults, (2, 2) and (2, 2, 2), need no constructors of their own.
     def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -68,19 +70,11 @@ class MaxPooling2D(BasePooling):
 
     rank, mode = 2, "max"
 
-    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, **kwargs: Any):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
-
 
 class MaxPooling3D(BasePooling):
     """Max over ``pool_size`` windows: ``(batch, d, h, w, c)`` -> ``(batch, d', h', w', c)``."""
 
     rank, mode = 3, "max"
-
-    def __init__(self, pool_size: Any = (2, 2, 2), strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, **kwargs: Any):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class AveragePooling1D(BasePooling):
@@ -94,16 +88,8 @@ class AveragePooling2D(BasePooling):
 
     rank, mode = 2, "average"
 
-    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, **kwargs: Any):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
-
 
 class AveragePooling3D(BasePooling):
     """Mean over ``pool_size`` windows: ``(batch, d, h, w, c)`` -> ``(batch, d', h', w', c)``."""
 
     rank, mode = 3, "average"
-
-    def __init__(self, pool_size: Any = (2, 2, 2), strides: Any = None, padding: str = "valid",
-                 data_format: str | None = None, **kwargs: Any):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
