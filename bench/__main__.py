@@ -43,11 +43,11 @@ def _run_worker(framework: str, case: str, samples: int | None, epochs: int,
     return json.loads(lines[-1])
 
 
-def _matmul_peak() -> float:
+def _matmul_peak() -> dict:
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-m", "bench.peak"], capture_output=True,
                           text=True, cwd=root, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])["gflops"]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:

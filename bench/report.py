@@ -28,6 +28,8 @@ def summarize(results: list[dict], case: str, framework: str) -> dict[str, Any]:
         "first": _median([r["first_epoch_s"] for r in ok]),
         "first_cold": cold["first_epoch_s"],
         "rss": _median([r["peak_rss_mb"] for r in ok]),
+        "device_mb": _median([r["device_peak_mb"] for r in ok
+                              if r.get("device_peak_mb") is not None]),
     }
 
 
@@ -36,14 +38,22 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def print_table(results: list[dict], cases: list[str], frameworks: list[str],
-                peaks: list[float]) -> None:
-    """Prints one row per (case, framework) and the pellucid/peer ratios."""
-    peak = statistics.median(peaks)
-    print(f"machine: {platform.processor() or platform.machine()}, matmul peak (jitted "
-          f"2048x2048 f32, median of {len(peaks)}): {peak:.1f} GFLOP/s")
+                peaks: list[dict]) -> None:
+    """Prints one row per (case, framework) and the pellucid/peer ratios.
+
+    ``peaks`` are :func:`bench.peak.measure` results; a column of accelerator memory
+    (peak MB in use) appears when the workers ran on one.
+    """
+    peak = statistics.median(p["gflops"] for p in peaks)
+    size, device = peaks[0]["size"], peaks[0]["device"]
+    print(f"machine: {platform.processor() or platform.machine()}, device: {device}, "
+          f"matmul peak (jitted {size}x{size} f32, median of {len(peaks)}): "
+          f"{peak:.1f} GFLOP/s")
+    on_device = any(r.get("device_peak_mb") is not None for r in results)
     header = (f"{'case':<5}{'framework':<10}{'train/s':>10}{'cpu-s/s':>10}{'predict/s':>11}"
-              f"{'1st ep s':>9}{'(cold)':>8}{'RSS MB':>8}{'%peak':>7}{'x keras':>8}"
-              f"{'x torch':>8}")
+              f"{'1st ep s':>9}{'(cold)':>8}{'RSS MB':>8}"
+              f"{'dev MB' if on_device else '':>{8 if on_device else 0}}"
+              f"{'%peak':>7}{'x keras':>8}{'x torch':>8}")
     print(header)
     print("-" * len(header))
     for case in cases:
@@ -65,7 +75,9 @@ def print_table(results: list[dict], cases: list[str], frameworks: list[str],
             print(f"{case:<5}{fw:<10}{_fmt(row['train'], '10.0f')}"
                   f"{_fmt(row['train_cpu'], '10.0f')}{_fmt(row['predict'], '11.0f')}"
                   f"{_fmt(row['first'], '9.2f')}{_fmt(row['first_cold'], '8.2f')}"
-                  f"{_fmt(row['rss'], '8.0f')}{_fmt(share, '7.1f')}{''.join(ratios)}")
+                  f"{_fmt(row['rss'], '8.0f')}"
+                  f"{_fmt(row['device_mb'], '8.0f') if on_device else ''}"
+                  f"{_fmt(share, '7.1f')}{''.join(ratios)}")
         if "skipped" not in mine:
             for peer in ("keras", "torch"):
                 other = rows.get(peer, {})

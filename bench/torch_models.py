@@ -115,13 +115,27 @@ def optimizer(case: Case, params: Any) -> torch.optim.Optimizer:
     return torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, eps=1e-7)
 
 
-def tensors(case: Case, x: Any, y: Any) -> tuple[torch.Tensor, Any]:
+def device() -> torch.device:
+    """The GPU when CUDA has one, else the CPU.
+
+    On a GPU, float32 matmuls use TF32 as JAX's default precision does there, so both
+    sides do the same arithmetic (cuDNN convolutions already do by default).
+    """
+    if torch.cuda.is_available():
+        torch.set_float32_matmul_precision("high")
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def tensors(case: Case, x: Any, y: Any, on: torch.device | None = None
+            ) -> tuple[torch.Tensor, Any]:
     """The NumPy data as tensors in PyTorch's layout (channels first, int64 labels)."""
+    on = on or torch.device("cpu")
     if case.key == "B3":
         x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-    tx = torch.from_numpy(x.astype(np.int64) if x.dtype == np.int32 else x)
+    tx = torch.from_numpy(x.astype(np.int64) if x.dtype == np.int32 else x).to(on)
     if isinstance(y, list):
-        return tx, [torch.from_numpy(a) for a in y]
+        return tx, [torch.from_numpy(a).to(on) for a in y]
     if case.key in ("B0", "B3"):
-        return tx, torch.from_numpy(y.astype(np.int64))
-    return tx, torch.from_numpy(y)
+        return tx, torch.from_numpy(y.astype(np.int64)).to(on)
+    return tx, torch.from_numpy(y).to(on)

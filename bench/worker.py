@@ -27,6 +27,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _jax_device_peak_mb() -> float | None:
+    """Peak accelerator memory of this process in JAX, None on the CPU."""
+    import jax  # noqa: PLC0415
+
+    device = jax.local_devices()[0]
+    if device.platform == "cpu":
+        return None
+    stats = device.memory_stats() or {}
+    peak = stats.get("peak_bytes_in_use")
+    return None if peak is None else peak / 2**20
+
+
 def run_keras_api(keras: Any, case: Case, samples: int, epochs: int) -> dict:
     """pellucid or Keras 3: the same script, only the module differs."""
     from bench.keras_models import build  # noqa: PLC0415
@@ -54,7 +66,7 @@ def run_keras_api(keras: Any, case: Case, samples: int, epochs: int) -> dict:
         model.predict(x, batch_size=case.batch_size, verbose=0)
         predict.append(samples / (time.perf_counter() - t))
     return {"first_epoch_s": first, "train_sps": train, "train_cpu_sps": train_cpu,
-            "predict_sps": predict}
+            "predict_sps": predict, "device_peak_mb": _jax_device_peak_mb()}
 
 
 def run_torch(case: Case, samples: int, epochs: int) -> dict:
@@ -64,15 +76,19 @@ def run_torch(case: Case, samples: int, epochs: int) -> dict:
     from bench import torch_models  # noqa: PLC0415
 
     torch.manual_seed(0)
+    device = torch_models.device()
     x, y = make_data(case, samples)
-    tx, ty = torch_models.tensors(case, x, y)
+    # Like the JAX frameworks, which place array data on the accelerator once.
+    tx, ty = torch_models.tensors(case, x, y, device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     start = time.perf_counter()
     model, loss_fn = torch_models.build(case)
+    model.to(device)
     opt = torch_models.optimizer(case, model.parameters())
     stamps, cpu = [], []
     for _ in range(epochs):
         model.train()
-        order = torch.randperm(samples)
+        order = torch.randperm(samples, device=device)
         for i in range(0, samples, case.batch_size):
             index = order[i:i + case.batch_size]
             target = [t[index] for t in ty] if isinstance(ty, list) else ty[index]
@@ -80,6 +96,7 @@ def run_torch(case: Case, samples: int, epochs: int) -> dict:
             loss = loss_fn(model(tx[index]), target)
             loss.backward()
             opt.step()
+        sync()
         stamps.append(time.perf_counter())
         cpu.append(time.process_time())
     first = stamps[0] - start
@@ -90,12 +107,16 @@ def run_torch(case: Case, samples: int, epochs: int) -> dict:
     for repeat in range(PREDICT_REPEATS + 1):
         t = time.perf_counter()
         with torch.inference_mode():
-            for i in range(0, samples, case.batch_size):
-                model(tx[i:i + case.batch_size])
+            # Gathered into host arrays, as Keras's predict returns them.
+            outs = [model(tx[i:i + case.batch_size]) for i in range(0, samples, case.batch_size)]
+            per_output = zip(*outs, strict=True) if isinstance(outs[0], tuple) else [outs]
+            host = [torch.cat(o).cpu().numpy() for o in per_output]
+        assert len(host[0]) == samples
         if repeat:  # the first pass warms up, as predict's does for the others
             predict.append(samples / (time.perf_counter() - t))
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else None
     return {"first_epoch_s": first, "train_sps": train, "train_cpu_sps": train_cpu,
-            "predict_sps": predict}
+            "predict_sps": predict, "device_peak_mb": peak}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,6 +33,12 @@ def test_report_formats_a_table(capsys):
                 "train_sps": [1000.0], "train_cpu_sps": [900.0], "predict_sps": [5000.0],
                 "peak_rss_mb": 100.0} for fw in ("pellucid", "keras")]
     results.append({"framework": "torch", "case": "B0", "repeat": 0, "skipped": "absent"})
-    print_table(results, ["B0"], ["pellucid", "keras", "torch"], [100.0])
+    peak = {"gflops": 100.0, "size": 2048, "device": "cpu"}
+    print_table(results, ["B0"], ["pellucid", "keras", "torch"], [peak])
     text = capsys.readouterr().out
     assert "B0   pellucid" in text and "skipped: absent" in text
+    assert "dev MB" not in text
+    for r in results[:2]:
+        r["device_peak_mb"] = 321.0
+    print_table(results, ["B0"], ["pellucid", "keras", "torch"], [peak])
+    assert "dev MB" in (text := capsys.readouterr().out) and "     321" in text

@@ -127,7 +127,9 @@ def test_schedule_inside_jitted_update_matches_keras():
     popt = optimizers.SGD(schedules.ExponentialDecay(**kw), momentum=0.5, weight_decay=0.1)
     got, state = _pellucid_run(popt, weights, grads)
     for g, e in zip(got, expected, strict=True):
-        np.testing.assert_allclose(g, e, rtol=1e-6)
+        # atol as in the other formula checks: a GPU's fused arithmetic moves entries
+        # near zero by a few 1e-8.
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-7)
     # A schedule has no learning_rate variable in Keras's saved list.
     assert len(popt.saved_variables(state)) == len(kopt.variables)
     popt.state = state

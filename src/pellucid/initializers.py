@@ -11,6 +11,7 @@ JAX key ``uint32[s, 0]``. Every call of one initializer therefore returns the sa
 
 from __future__ import annotations
 
+import functools
 import math
 import random as py_random
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pellucid.backend import compilation_cache, random_draws
 from pellucid.backend.random import SeedGenerator
 from pellucid.registry import lookup
 
@@ -80,14 +82,15 @@ class Zeros(Initializer):
     """All zeros."""
 
     def __call__(self, shape: Shape, dtype: Any = "float32") -> jax.Array:
-        return jnp.zeros(shape, _dtype(dtype))
+        # Made on the host: jnp.zeros compiles a program per shape.
+        return jax.device_put(np.zeros(tuple(shape), _dtype(dtype)))
 
 
 class Ones(Initializer):
     """All ones."""
 
     def __call__(self, shape: Shape, dtype: Any = "float32") -> jax.Array:
-        return jnp.ones(shape, _dtype(dtype))
+        return jax.device_put(np.ones(tuple(shape), _dtype(dtype)))
 
 
 class Constant(Initializer):
@@ -135,24 +138,38 @@ class RandomInitializer(Initializer):
         self._init_seed = seed
         self.seed = py_random.randint(1, int(1e9)) if seed is None else seed
 
-    def key(self) -> jax.Array:
-        """The JAX key of the next draw: Keras's raw ``uint32[seed, 0]`` key."""
+    def key(self) -> Any:
+        """The key of the next draw: Keras's raw ``uint32[seed, 0]`` key (a host array,
+        so making it compiles nothing)."""
         if isinstance(self.seed, SeedGenerator):
             return self.seed.next()
-        return jnp.array([self.seed & 0xFFFFFFFF, 0], dtype=jnp.uint32)
+        return np.array([self.seed & 0xFFFFFFFF, 0], dtype=np.uint32)
 
+    # float32 draws come from fixed-size programs compiled once per process (see
+    # backend/random_draws.py); other dtypes use jax.random, which compiles per shape.
     def normal(self, shape: Shape, dtype: Any, mean: float, stddev: float) -> jax.Array:
-        return jax.random.normal(self.key(), shape=tuple(shape), dtype=dtype) * stddev + mean
+        key = self.key()
+        if random_draws.can_draw(key, dtype):
+            sample = random_draws.draw("normal", key, shape)
+            return jax.device_put(random_draws.affine(sample, stddev, mean))
+        return jax.random.normal(key, shape=tuple(shape), dtype=dtype) * stddev + mean
 
     def truncated_normal(self, shape: Shape, dtype: Any, mean: float, stddev: float) -> jax.Array:
+        key = self.key()
+        if random_draws.can_draw(key, dtype):
+            sample = random_draws.draw("truncated_normal", key, shape, -2.0, 2.0)
+            return jax.device_put(random_draws.affine(sample, stddev, mean))
         sample = jax.random.truncated_normal(
-            self.key(), lower=-2.0, upper=2.0, shape=tuple(shape), dtype=dtype
+            key, lower=-2.0, upper=2.0, shape=tuple(shape), dtype=dtype
         )
         return sample * stddev + mean
 
     def uniform(self, shape: Shape, dtype: Any, minval: float, maxval: float) -> jax.Array:
+        key = self.key()
+        if random_draws.can_draw(key, dtype):
+            return jax.device_put(random_draws.draw("uniform", key, shape, minval, maxval))
         return jax.random.uniform(
-            self.key(), shape=tuple(shape), dtype=dtype, minval=minval, maxval=maxval
+            key, shape=tuple(shape), dtype=dtype, minval=minval, maxval=maxval
         )
 
     def get_config(self) -> dict:
@@ -324,14 +341,35 @@ class Orthogonal(RandomInitializer):
             )
         rows, cols = math.prod(shape[:-1]), shape[-1]
         sample = self.normal((max(rows, cols), min(rows, cols)), _dtype(dtype), 0.0, 1.0)
-        q, r = jnp.linalg.qr(sample)
-        q = q * jnp.sign(jnp.diag(r))
-        if rows < cols:
-            q = q.T
-        return self.gain * jnp.reshape(q, tuple(shape))
+        transpose, shape = rows < cols, tuple(shape)
+        if isinstance(sample, jax.core.Tracer):
+            return _orthonormalize(sample, transpose, self.gain, shape)
+        aval = (tuple(sample.shape), sample.dtype)
+        return _orthonormalize_program(aval, transpose, self.gain, shape)(sample)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "gain": self.gain}
+
+
+def _orthonormalize(sample: jax.Array, transpose: bool, gain: float,
+                    shape: tuple[int, ...]) -> jax.Array:
+    q, r = jnp.linalg.qr(sample)
+    q = q * jnp.sign(jnp.diag(r))
+    if transpose:
+        q = q.T
+    return gain * jnp.reshape(q, shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _orthonormalize_program(aval: tuple, transpose: bool, gain: float,
+                            shape: tuple[int, ...]) -> Any:
+    # One program per weight shape instead of one per eager operation (QR, diag, sign,
+    # product, transpose, scale); compiled ahead of time, so it also runs on concrete
+    # arrays while a trace is active (a layer built under jit).
+    compilation_cache.enable()
+    program = jax.jit(functools.partial(_orthonormalize, transpose=transpose, gain=gain,
+                                        shape=shape))
+    return program.lower(jax.ShapeDtypeStruct(*aval)).compile()
 
 
 INITIALIZERS: dict[str, type[Initializer]] = {}

@@ -1,6 +1,11 @@
 """The one place that knows JAX's machinery: variables, state scopes, random keys."""
 
-from pellucid.backend.context import training_flag, training_mode
+from pellucid.backend.context import (
+    fused_kernels_allowed,
+    loops_only,
+    training_flag,
+    training_mode,
+)
 from pellucid.backend.naming import reset_names, to_snake_case, unique_name
 from pellucid.backend.path_scope import current_path, join_path, path_scope
 from pellucid.backend.random import (
@@ -14,9 +19,9 @@ from pellucid.backend.variables import StateScope, Variable, current_scope, unwr
 
 __all__ = [
     "RandomScope", "SeedGenerator", "StateScope", "Variable", "current_path", "current_scope",
-    "draw_key", "global_seed_key", "join_path", "path_scope", "reset_names",
-    "set_random_seed", "to_snake_case", "training_flag", "training_mode", "unique_name",
-    "unwrap",
+    "draw_key", "fused_kernels_allowed", "global_seed_key", "join_path", "loops_only",
+    "path_scope", "reset_names", "set_random_seed", "to_snake_case", "training_flag",
+    "training_mode", "unique_name", "unwrap",
 ]
 
 

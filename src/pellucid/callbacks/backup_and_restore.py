@@ -124,12 +124,8 @@ class BackupAndRestore(Callback):
             load_weights_from_h5(model, f, self.backup_path)
             extra = {key: np.asarray(f["pellucid_extra"][key][()])
                      for key in f["pellucid_extra"]}
-        base_key = jnp.asarray(extra["base_key"])
-        if trainer._base_key is None or not np.array_equal(np.asarray(trainer._base_key),
-                                                           extra["base_key"]):
-            # The compiled step holds the key it was built with; rebuild it for this one.
-            trainer._train_fn = None
-        trainer._base_key = base_key
+        # The compiled step takes the key as an argument, so it serves the restored one.
+        trainer._base_key = jnp.asarray(extra["base_key"])
         trainer._counter = jnp.asarray(extra["counter"])
         np.random.set_state(_rng_state(extra))
         epoch, step = int(extra["epoch"]), int(extra["step"])

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pellucid.explain.subject import Subject, as_numpy
+from pellucid.explain.subject import Subject, as_numpy, map_draws
 
 DRAWS = 6
 # Draws of the one-element-at-a-time measurement (one forward pass per input element each).
@@ -83,7 +83,7 @@ def _jacobian_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray
         jac = jax.jacfwd(f) if n_in <= n_out else jax.jacrev(f)
         return jnp.abs(jac(inputs[i]).reshape(n_out, n_in)) > 0
 
-    return as_numpy(jax.jit(jax.vmap(one_draw))(keys)).any(axis=0)
+    return as_numpy(map_draws(one_draw, keys)).any(axis=0)
 
 
 def _selects(subject: Subject) -> bool:
@@ -122,9 +122,8 @@ def _raise_one_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarra
             xs[i] = flat.at[e].set(high, mode="drop").reshape(inputs[i].shape)
             return subject.apply(values, xs)[o][0].reshape(-1)
 
-        outs = jax.lax.map(run, jnp.arange(flat.size + 1), batch_size=RAISE_CHUNK)
-        base = outs[-1]
-        return (jnp.abs(outs[:-1] - base) > 1e-6 * (1.0 + jnp.abs(base))).T
+        return _moved_from_last(jax.lax.map(run, jnp.arange(flat.size + 1),
+                                            batch_size=RAISE_CHUNK))
 
     # Draws run one after another through one compiled program: batching them over the
     # weights as well multiplies XLA's compile time for little gain.
@@ -140,18 +139,27 @@ def _perturbation_support(subject: Subject, i: int, o: int, keys: Any) -> np.nda
     def one_draw(key: Any) -> Any:
         values = subject.random_weights(key)
         inputs = subject.random_inputs(key)
-        base = subject.apply(values, inputs)[o][0].reshape(-1)
         flat = inputs[i].reshape(-1)
 
-        def moved(e: Any) -> Any:
-            changed = flat.at[e].set(1 - flat[e]).reshape(inputs[i].shape)
+        def run(e: Any) -> Any:
+            # e == flat.size changes nothing: the baseline, from the same batched call.
+            changed = flat.at[e].set(1 - flat[e], mode="drop").reshape(inputs[i].shape)
             xs = list(inputs)
             xs[i] = changed
-            return subject.apply(values, xs)[o][0].reshape(-1) != base
+            return subject.apply(values, xs)[o][0].reshape(-1)
 
-        return jax.vmap(moved)(jnp.arange(flat.size)).T
+        return _moved_from_last(jax.vmap(run)(jnp.arange(flat.size + 1)))
 
-    return as_numpy(jax.jit(jax.vmap(one_draw))(keys)).any(axis=0)
+    return as_numpy(map_draws(one_draw, keys)).any(axis=0)
+
+
+def _moved_from_last(outs: jax.Array) -> jax.Array:
+    """``moved[out, e]``: whether changing element ``e`` moved output ``out``, from
+    ``outs[e]`` (one row per changed element, the unchanged baseline last). The baseline
+    comes from the very program that computed the others: a GPU picks kernels by batch
+    size, so a separate call may differ in the last bit everywhere."""
+    base = outs[-1]
+    return (jnp.abs(outs[:-1] - base) > 1e-6 * (1.0 + jnp.abs(base))).T
 
 
 def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
@@ -179,7 +187,7 @@ def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
         return [jnp.abs(j.reshape(n_out, -1)) > 0 for j in jac(free)]
 
     keys = jax.random.split(jax.random.PRNGKey(seed + 7), draws)
-    hits = [as_numpy(h).any(axis=0) for h in jax.jit(jax.vmap(one_draw))(keys)]
+    hits = [as_numpy(h).any(axis=0) for h in map_draws(one_draw, keys)]
     it = iter(hits)
     return {label: (next(it) if ok else np.zeros((n_out, int(np.prod(w.shape))),
                                                           bool)).reshape(out_shape + w.shape)

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pellucid.backend import RandomScope
-from pellucid.explain.subject import Subject, as_numpy
+from pellucid.explain.subject import Subject, as_numpy, map_draws
 
 SAMPLES = 2
 DRAWS = 48
@@ -47,7 +47,7 @@ def cut_patterns(subject: Subject, input_index: int = 0, draws: int = DRAWS,
         return ~(jnp.abs(jac.reshape(-1, SAMPLES, *shape)) > 0).any(axis=0)
 
     keys = jax.random.split(jax.random.PRNGKey(seed + 2), draws)
-    return as_numpy(jax.jit(jax.vmap(one_draw))(keys))
+    return as_numpy(map_draws(one_draw, keys))
 
 
 def mask_groups(cuts: np.ndarray) -> np.ndarray:

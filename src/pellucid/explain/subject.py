@@ -212,3 +212,10 @@ def _scale(variable: Any) -> tuple[float | None, bool]:
 
 def as_numpy(x: Any) -> np.ndarray:
     return np.asarray(jax.device_get(x))
+
+
+def map_draws(one_draw: Any, keys: Any) -> Any:
+    """``one_draw`` over a batch of random keys in one compiled call. Layers are traced
+    with their XLA loops (fused kernels such as cuDNN's LSTM have no ``vmap`` rule)."""
+    with backend.loops_only():
+        return jax.jit(jax.vmap(one_draw))(keys)

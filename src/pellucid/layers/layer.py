@@ -24,6 +24,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax._src import core as _jax_core  # trace_state_clean: no public equivalent
 
 from pellucid import backend
 from pellucid.backend import Variable
@@ -159,10 +160,7 @@ class Layer:
             is_float = jnp.issubdtype(jnp.dtype(dtype), jnp.floating)
             initializer = "glorot_uniform" if is_float else "zeros"
         init = initializers.get(initializer)
-        # Build may run inside a trace (a subclassed model built lazily under jit):
-        # initial values must still be concrete arrays.
-        with jax.ensure_compile_time_eval():
-            value = jnp.asarray(init(shape, dtype=dtype), dtype=dtype)
+        value = _initial_value(init, shape, dtype)
         # Unnamed weights get Keras's session-wide names (variable, variable_1, ...), so
         # every weight of a model keeps its own path.
         name = name or backend.unique_name("variable")
@@ -186,8 +184,7 @@ class Layer:
         """
         from pellucid import initializers  # noqa: PLC0415
 
-        with jax.ensure_compile_time_eval():
-            value = jnp.asarray(initializers.get(initializer)(tuple(shape), dtype=dtype))
+        value = _initial_value(initializers.get(initializer), tuple(shape), dtype)
         variable = Variable(value, trainable=False, name=name,
                             path=backend.join_path(self.path, name))
         self.__dict__.setdefault("_state_variables", []).append(variable)
@@ -501,6 +498,28 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _initial_value(init: Any, shape: tuple, dtype: Any) -> jax.Array:
+    """``init(shape, dtype)`` as a concrete array of ``dtype``.
+
+    Build may run inside a trace (a subclassed model built lazily under jit), where
+    initial values must still be concrete. Only then is JAX's compile-time evaluation
+    switched on: it also makes lowering run jnp code eagerly (the lowering of one QR
+    compiled a dozen small programs).
+    """
+    if _tracing():
+        with jax.ensure_compile_time_eval():
+            return jnp.asarray(init(shape, dtype=dtype), dtype=dtype)
+    value = init(shape, dtype=dtype)
+    if isinstance(value, jax.Array) and value.dtype == jnp.dtype(dtype):
+        return value
+    return jnp.asarray(value, dtype=dtype)
+
+
+def _tracing() -> bool:
+    clean = getattr(_jax_core, "trace_state_clean", None)
+    return True if clean is None else not clean()
 
 
 def _build_is_overridden(layer: Layer) -> bool:

@@ -141,8 +141,9 @@ class Optimizer:
     def init(self, params: list) -> State:
         """Fresh state for ``params`` (arrays or Variables)."""
         params = [jnp.asarray(unwrap(p)) for p in params]
+        # Filled on the host: jnp.full compiles a program per parameter shape.
         slots = {
-            name: [jnp.full(p.shape, value, p.dtype) for p in params]
+            name: [jax.device_put(np.full(p.shape, value, p.dtype)) for p in params]
             for names, value in self.slot_groups()
             for name in names
         }

@@ -12,13 +12,15 @@ every later epoch.
 threads: XLA's compiler releases the GIL, so on a machine with two cores the
 full-batch and partial-batch executables compile side by side.
 
-Convolutions are the exception. XLA's CPU compiler rewrites the gradient convolutions of a
-training step into the layout its fast convolution kernels take only outside loops;
+Convolutions on the CPU are the exception. XLA's CPU compiler rewrites the gradient
+convolutions of a training step into the layout its fast convolution kernels take only
+outside loops;
 inside the device loop they stay in the layout of the gradient and run as generic loop
 nests, about 15x slower (a 160 ms Conv2D step took 2.6 s). :func:`uses_convolution`
 finds such steps in a traced function; for them the trainer dispatches one step at a time
-(``loop_steps`` with a single row emits no loop), which costs tens of microseconds of
-Python per step, nothing next to a convolution step.
+on the CPU (``loop_steps`` with a single row emits no loop), which costs tens of
+microseconds of Python per step, nothing next to a convolution step. GPUs keep the
+device loop.
 """
 
 from __future__ import annotations
@@ -88,19 +90,23 @@ def block_shapes(num_samples: int, batch_size: int, steps: int, rows: int) -> li
 
 
 def loop_steps(step: Any, init_logs: Any) -> Any:
-    """``run(state, arrays, indices, count)``: ``step`` applied to the first ``count`` rows.
+    """``run(state, arrays, indices, count, *consts)``: ``step`` applied to the first
+    ``count`` rows.
 
-    ``step(state, batch) -> (state, logs)``; ``init_logs(state)`` gives logs of the right
-    structure for a block with no rows. The loop runs on the device (``fori_loop`` with a
-    traced trip count lowers to one while loop), so its body is compiled once.
+    ``step(state, batch, *consts) -> (state, logs)``, where ``consts`` are values every
+    step reads but none changes (the run's random key); ``init_logs(state)`` gives logs of
+    the right structure for a block with no rows. The loop runs on the device
+    (``fori_loop`` with a traced trip count lowers to one while loop), so its body is
+    compiled once.
     """
 
-    def run(state: Any, arrays: Any, indices: Any, count: Any) -> tuple[Any, Any]:
+    def run(state: Any, arrays: Any, indices: Any, count: Any, *consts: Any
+            ) -> tuple[Any, Any]:
         def body(i: Any, carry: tuple) -> tuple:
             current, _ = carry
             index = indices[i]
             batch = jax.tree_util.tree_map(lambda a: a[index], arrays)
-            return step(current, batch)
+            return step(current, batch, *consts)
 
         if indices.shape[0] == 1:
             # One row always runs (blocks are never empty): no loop, so XLA compiles the

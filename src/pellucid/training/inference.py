@@ -89,8 +89,14 @@ def _block_fn(model: Any) -> Any:
             def batch(i: Any) -> Any:
                 return _structure_input(model, [a[indices[i]] for a in xs])
 
-            shapes = jax.eval_shape(forward, trainable, non_trainable, batch(0))[0]
             rows = indices.shape[0]
+            if _batches_are_independent(forward, trainable, non_trainable, batch(0)):
+                # The rows (and padding rows, cut off by the caller) as one large batch.
+                out, _ = forward(trainable, non_trainable,
+                                 _structure_input(model, [a[indices.reshape(-1)] for a in xs]))
+                return jax.tree_util.tree_map(
+                    lambda o: o.reshape((rows, -1) + o.shape[1:]), out), non_trainable
+            shapes = jax.eval_shape(forward, trainable, non_trainable, batch(0))[0]
             init = jax.tree_util.tree_map(
                 lambda s: jnp.zeros((rows,) + s.shape, s.dtype), shapes)
 
@@ -105,6 +111,28 @@ def _block_fn(model: Any) -> Any:
         fn = jax.jit(run)
         model._predict_block_fn = fn
     return fn
+
+
+def _on_accelerator() -> bool:
+    return jax.default_backend() != "cpu"
+
+
+def _batches_are_independent(forward: Any, trainable: list, non_trainable: list,
+                             x: Any) -> bool:
+    """Whether a block's batches may run as one large batch: on an accelerator (where a
+    wider batch costs about the same time as one batch, so a sequential loop over the
+    block's batches wastes it) and when the forward pass hands its non-trainable state
+    back untouched (a stateful RNN carries state from batch to batch and keeps the
+    loop). On the CPU a wider batch costs proportionally more, and the loop's memory
+    stays that of one batch."""
+    if not _on_accelerator():
+        return False
+    jaxpr = jax.make_jaxpr(forward)(trainable, non_trainable, x).jaxpr
+    first = len(jax.tree_util.tree_leaves(trainable))
+    count = len(jax.tree_util.tree_leaves(non_trainable))
+    state_in = jaxpr.invars[first:first + count]
+    state_out = jaxpr.outvars[len(jaxpr.outvars) - count:] if count else []
+    return all(a is b for a, b in zip(state_in, state_out, strict=True))
 
 
 def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: Any,

@@ -63,8 +63,7 @@ class Trainer:
     def _read_state(self) -> tuple[list, list]:
         t_vars, nt_vars = self._variables()
         # Copies: the step donates its inputs, and the variables must keep valid arrays.
-        return [jnp.array(v.value, copy=True) for v in t_vars], \
-            [jnp.array(v.value, copy=True) for v in nt_vars]
+        return [_copy(v.value) for v in t_vars], [_copy(v.value) for v in nt_vars]
 
     def _write_state(self, trainable: list, non_trainable: list) -> None:
         t_vars, nt_vars = self._variables()
@@ -132,9 +131,10 @@ class Trainer:
         optimizer, compiled = self.optimizer, self.compiled
         t_vars = self._variables()[0]
         constraints = [v.constraint for v in t_vars]
-        base_key = self._base_key
 
-        def step(state: tuple, batch: tuple) -> tuple[tuple, dict]:
+        # The run's key is an argument, not a constant of the program: a constant would
+        # differ in every process and defeat the persistent compilation cache.
+        def step(state: tuple, batch: tuple, base_key: Any) -> tuple[tuple, dict]:
             trainable, non_trainable, opt_state, metric_states, counter = state
             key = jax.random.fold_in(base_key, counter)
             grad_fn = jax.value_and_grad(
@@ -247,9 +247,9 @@ class Trainer:
         return 1 if execution.overrides_any(watched, hooks) else execution.AUTO_BLOCK_STEPS
 
     def _device_rows(self, rows: int) -> int:
-        """Steps one dispatch runs on the device: 1 for convolutional models (see
-        :mod:`pellucid.training.execution`), else the block's ``rows``."""
-        return 1 if self._convolves else rows
+        """Steps one dispatch runs on the device: 1 for convolutional models on XLA's CPU
+        backend (see :mod:`pellucid.training.execution`), else the block's ``rows``."""
+        return 1 if self._convolves and jax.default_backend() == "cpu" else rows
 
     def _prepare_blocks(self, source: ArraySource, batch_size: int, steps: int,
                         rows: int) -> None:
@@ -261,7 +261,7 @@ class Trainer:
         for shape in execution.block_shapes(source.data.num_samples, batch_size, steps,
                                             device_rows):
             self._train_fn[1].prepare((state, arrays, np.zeros(shape, np.int32),
-                                       np.int32(0)))
+                                       np.int32(0), self._base_key))
 
     def _run_blocks(self, source: ArraySource, state: tuple, cbs: Any, batch_size: int,
                     shuffle: bool, steps: int, rows: int) -> tuple[tuple, Any]:
@@ -274,7 +274,7 @@ class Trainer:
             cbs.on_train_batch_begin(block.first)
             for part, count in execution.dispatches(block, device_rows):
                 state, step_logs = self._call(self._train_fn[1], state, arrays, part,
-                                              np.int32(count))
+                                              np.int32(count), self._base_key)
             self.optimizer.state = state[2]
             self._live_state = state
             cbs.on_train_batch_end(block.last, step_logs)
@@ -289,7 +289,7 @@ class Trainer:
         batches = self._skip_resumed(source.batches(batch_size, False, steps))
         for step_index, batch in enumerate(batches):
             cbs.on_train_batch_begin(step_index)
-            state, step_logs = self._call(self._train_fn[0], state, batch[1])
+            state, step_logs = self._call(self._train_fn[0], state, batch[1], self._base_key)
             self.optimizer.state = state[2]
             self._live_state = state
             cbs.on_train_batch_end(step_index, step_logs)
@@ -305,8 +305,6 @@ class Trainer:
         epoch = getattr(model, "_initial_epoch", None)
         self._skip_steps = getattr(model, "_initial_step", None) or 0
         model._initial_epoch = model._initial_step = None
-        if self._train_fn is None:  # a restore replaced the random key the step holds
-            self._train_fn = self._make_train_fn()
         return initial_epoch if epoch is None else epoch
 
     def _skip_resumed(self, items: Any) -> Any:
@@ -323,9 +321,8 @@ class Trainer:
         live = getattr(self, "_live_state", None)
         if live is None:
             return
-        self._write_state([jnp.array(v, copy=True) for v in live[0]],
-                          [jnp.array(v, copy=True) for v in live[1]])
-        self._counter = jnp.array(live[4], copy=True)
+        self._write_state([_copy(v) for v in live[0]], [_copy(v) for v in live[1]])
+        self._counter = _copy(live[4])
 
     def _call(self, fn: Any, *args: Any) -> tuple[tuple, Any]:
         try:
@@ -437,7 +434,7 @@ class Trainer:
         state = (trainable, non_trainable, self.optimizer.state,
                  self.compiled.init_metric_states(), self._counter)
         batch = ArraySource(arrays).whole_batch()
-        state, logs = self._call(self._train_fn[0], state, batch[1])
+        state, logs = self._call(self._train_fn[0], state, batch[1], self._base_key)
         trainable, non_trainable, self.optimizer.state, _, self._counter = state
         self._write_state(trainable, non_trainable)
         return self._format_logs(_plain(logs), return_dict)
@@ -475,9 +472,10 @@ class ArraySource:
         if self._device is None:
             d = self.data
             self._device = (
-                [jnp.asarray(a) for a in d.x],
-                None if d.y is None else [jnp.asarray(a) for a in d.y],
-                None if d.sample_weight is None else [jnp.asarray(a) for a in d.sample_weight],
+                [jax.device_put(a) for a in d.x],
+                None if d.y is None else [jax.device_put(a) for a in d.y],
+                None if d.sample_weight is None else [jax.device_put(a)
+                                                      for a in d.sample_weight],
             )
         return self._device
 
@@ -558,6 +556,12 @@ def _check_steps_per_execution(value: int | str) -> int | str:
         raise ValueError(f"steps_per_execution must be a positive int or 'auto', got "
                          f"{value!r}.")
     return value
+
+
+def _copy(value: Any) -> jax.Array:
+    """A copy in a buffer of its own; a transfer, where ``jnp.array(copy=True)`` would
+    compile a program per shape."""
+    return jax.device_put(value, may_alias=False)
 
 
 def _plain(logs: dict) -> dict:

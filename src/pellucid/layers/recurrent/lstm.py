@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from pellucid import activations, initializers
+from pellucid import activations, backend, initializers
+from pellucid.layers.recurrent import cudnn_lstm
 from pellucid.layers.recurrent.base_cell import RecurrentCell
 from pellucid.layers.recurrent.rnn import RNN, cell_layer_config, split_layer_kwargs
 
@@ -89,6 +91,26 @@ class LSTM(RNN):
                         dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
                         **cell_kwargs)
         super().__init__(cell, **rnn_kwargs)
+
+    def _fused_loop(self, sequences: jax.Array, states: list, mask: Any, training: Any,
+                    constants: Any, loop: Callable[[], tuple]) -> tuple[Any, Any, list] | None:
+        # "auto" keeps the loop: see cudnn_lstm's docstring for the measurements.
+        if self.use_cudnn is not True or not backend.fused_kernels_allowed():
+            return None
+        if not (cudnn_lstm.cudnn_backend()
+                and cudnn_lstm.lstm_fits_cudnn(self, mask, training, constants)):
+            raise ValueError(
+                f"Layer {self.name!r}: use_cudnn=True, but cuDNN cannot run this LSTM "
+                "(it needs a CUDA GPU, tanh/sigmoid activations, use_bias, no unroll, "
+                "no dropout while training, and no go_backwards with a mask). Pass "
+                "use_cudnn='auto' to run the loop.")
+        cell = self.cell
+        weights = (cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value)
+        if mask is None:
+            return cudnn_lstm.lstm_with_cudnn(sequences, states, *weights, self.go_backwards)
+        return cudnn_lstm.masked_lstm_with_cudnn(sequences, states, mask, weights,
+                                                 self.zero_output_for_mask,
+                                                 self.return_sequences, loop)
 
     def get_config(self) -> dict:
         return cell_layer_config(self)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -146,12 +147,17 @@ class RNN(Layer):
         batch = sequences.shape[0]
         mask = self._check_mask(mask, sequences)
         states = self._initial_states(initial_state, batch, sequences)
-        step, xs = self._step_function(sequences, training, constants)
-        try:
-            last, outputs, final = rnn(step, xs, states, mask, self.go_backwards, self.unroll,
-                                       self.zero_output_for_mask, self.return_sequences)
-        finally:
-            _clear_dropout_masks(self.cell)
+
+        def loop() -> tuple[Any, Any, Any]:
+            step, xs = self._step_function(sequences, training, constants)
+            try:
+                return rnn(step, xs, states, mask, self.go_backwards, self.unroll,
+                           self.zero_output_for_mask, self.return_sequences)
+            finally:
+                _clear_dropout_masks(self.cell)
+
+        fused = self._fused_loop(sequences, states, mask, training, constants, loop)
+        last, outputs, final = fused if fused is not None else loop()
         if self.stateful:
             self._store_states(final)
         output = outputs if self.return_sequences else last
@@ -166,6 +172,14 @@ class RNN(Layer):
         if self.return_state:
             return [output_mask] + [None] * len(self.state_size)
         return output_mask
+
+    def _fused_loop(self, sequences: jax.Array, states: list, mask: Any, training: Any,
+                    constants: Any, loop: Callable[[], tuple]) -> tuple[Any, Any, list] | None:
+        """``(last, outputs, final_states)`` from a fused kernel that runs every step in
+        one call, or None to run the step function in a loop (``loop()`` computes that,
+        for kernels that fall back to it at run time). Layers with such a kernel (LSTM
+        on cuDNN) override this."""
+        return None
 
     def _step_function(self, sequences: jax.Array, training: Any, constants: Any
                        ) -> tuple[Any, Any]:

@@ -1,0 +1,133 @@
+"""Initializer draws from a few fixed-size compiled programs, bit-identical to ``jax.random``.
+
+``jax.random.uniform(key, shape)`` compiles one XLA program per shape, and an initializer
+called eagerly adds a compile per shape for each following ``* stddev + mean``. A model
+with a handful of weight shapes paid seconds of compiles before its first step, in every
+process: these programs compile in well under the persistent cache's threshold, so they
+are never stored.
+
+With JAX's partitionable threefry (``jax_threefry_partitionable``, the default), element
+``i`` of a draw depends only on the key and ``i``. So one program per kind (uniform,
+normal, truncated normal) computes elements ``offset .. offset + CHUNK - 1`` of any draw,
+and a draw of any shape is its chunks concatenated, cut and reshaped. Each program
+repeats ``jax.random``'s own float arithmetic; the affine ``* stddev + mean`` that callers
+apply eagerly is done in NumPy float32, the same two correctly rounded operations (inside
+one XLA program they would be fused and round differently). Three programs per process,
+slow enough to compile that the persistent cache keeps them for the next process.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.extend.random import threefry2x32_p
+
+from pellucid.backend import compilation_cache
+
+# Elements per program call: large enough that a big kernel takes few calls, small
+# enough that a bias does not wait for a large draw it throws away.
+CHUNK = 1 << 16
+
+KINDS = ("uniform", "normal", "truncated_normal")
+
+_compiled: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _bits(key: Any, offset: Any) -> Any:
+    """``jax.random``'s 32 random bits of elements ``offset + 0 .. CHUNK - 1``."""
+    low = offset + lax.iota(jnp.uint32, CHUNK)
+    high = jnp.zeros((CHUNK,), jnp.uint32)  # draws stay below 2**32 elements
+    bits1, bits2 = threefry2x32_p.bind(key[0], key[1], high, low)
+    return bits1 ^ bits2
+
+
+def _uniform(bits: Any, minval: Any, maxval: Any) -> Any:
+    """``jax.random.uniform``'s float32 arithmetic on given bits."""
+    float_bits = lax.shift_right_logical(bits, jnp.array(32 - 23, jnp.uint32))
+    float_bits = lax.bitwise_or(float_bits,
+                                jnp.asarray(np.array(1.0, np.float32).view(np.uint32)))
+    floats = lax.bitcast_convert_type(float_bits, jnp.float32) - jnp.array(1.0, jnp.float32)
+    return lax.max(minval, floats * (maxval - minval) + minval)
+
+
+def _chunk(kind: str, key: Any, offset: Any, minval: Any, maxval: Any) -> Any:
+    bits = _bits(key, offset)
+    if kind == "uniform":
+        return _uniform(bits, minval, maxval)
+    sqrt2 = np.array(np.sqrt(2), np.float32)
+    if kind == "normal":
+        low = np.nextafter(np.float32(-1.0), np.float32(0.0), dtype=np.float32)
+        unit = _uniform(bits, jnp.asarray(low), jnp.asarray(np.float32(1.0)))
+        return lax.mul(sqrt2, lax.erf_inv(unit))
+    # truncated to [-2, 2] as initializers use it; the bounds are runtime values as in
+    # jax.random.truncated_normal, so XLA computes erf at run time, not by constant folding
+    lower, upper = minval, maxval
+    unit = _uniform(bits, lax.erf(lower / sqrt2), lax.erf(upper / sqrt2))
+    out = sqrt2 * lax.erf_inv(unit)
+    return jnp.clip(out, lax.nextafter(lower, np.float32(np.inf)),
+                    lax.nextafter(upper, np.float32(-np.inf)))
+
+
+def _program(kind: str) -> Any:
+    """The compiled chunk program of ``kind``; ahead-of-time compiled, so calling it with
+    concrete arrays also runs it inside a trace (a layer built under ``jit``)."""
+    with _lock:
+        program = _compiled.get(kind)
+        if program is None:
+            # Weights are made before compile() turns the cache on; these programs are
+            # the ones worth reading back.
+            compilation_cache.enable()
+            scalar = jax.ShapeDtypeStruct((), jnp.float32)
+            program = jax.jit(functools.partial(_chunk, kind)).lower(
+                jax.ShapeDtypeStruct((2,), jnp.uint32), jax.ShapeDtypeStruct((), jnp.uint32),
+                scalar, scalar).compile()
+            _compiled[kind] = program
+        return program
+
+
+def can_draw(key: Any, dtype: Any) -> bool:
+    """Whether :func:`draw` reproduces ``jax.random`` for this key and dtype: float32,
+    a concrete raw key, and the partitionable threefry that makes chunks line up."""
+    return (jnp.dtype(dtype) == jnp.float32
+            and not isinstance(key, jax.core.Tracer)
+            and np.shape(key) == (2,) and np.asarray(key).dtype == np.uint32
+            and bool(jax.config.jax_threefry_partitionable)
+            and jax.config.jax_default_prng_impl == "threefry2x32")
+
+
+def draw(kind: str, key: Any, shape: Sequence[int], minval: float = 0.0,
+         maxval: float = 1.0) -> np.ndarray:
+    """A float32 NumPy array equal to ``jax.random.<kind>(key, shape)``.
+
+    ``uniform`` spans ``[minval, maxval)``; ``truncated_normal`` is truncated to
+    ``[minval, maxval]``; ``normal`` ignores both.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"Unknown draw kind {kind!r}; expected one of {KINDS}.")
+    shape = tuple(int(d) for d in shape)
+    size = math.prod(shape)
+    if size >= 2**32:
+        raise ValueError(f"A draw of {size} elements is too large.")
+    if size == 0:
+        return np.zeros(shape, np.float32)
+    program = _program(kind)
+    key = np.asarray(key, np.uint32)
+    low, high = np.float32(minval), np.float32(maxval)
+    parts = [np.asarray(program(key, np.uint32(offset), low, high))
+             for offset in range(0, size, CHUNK)]
+    flat = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return flat[:size].reshape(shape)
+
+
+def affine(sample: np.ndarray, scale: float, shift: float) -> np.ndarray:
+    """``sample * scale + shift`` rounded as the two eager JAX operations would be."""
+    return sample * np.float32(scale) + np.float32(shift)

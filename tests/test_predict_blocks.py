@@ -1,0 +1,55 @@
+"""predict's blocks: on accelerators a block's batches run as one wide batch, unless the
+model carries state from batch to batch. Forced on here so the CPU checks it too."""
+
+import numpy as np
+import pytest
+
+import pellucid as keras
+from pellucid.training import inference
+
+RNG = np.random.default_rng(3)
+
+
+def _predict_both_ways(monkeypatch, make_model, x, batch_size):
+    model = make_model()
+    looped = model.predict(x, batch_size=batch_size, verbose=0)
+    monkeypatch.setattr(inference, "_on_accelerator", lambda: True)
+    model._predict_block_fn = None  # compiled for the CPU's choice above
+    wide = model.predict(x, batch_size=batch_size, verbose=0)
+    return looped, wide, _independent(model, x[:batch_size])
+
+
+def _independent(model, x):
+    return inference._batches_are_independent(
+        inference._inference_forward(model), [v.value for v in model.trainable_weights],
+        [v.value for v in model.non_trainable_state()], x)
+
+
+@pytest.mark.parametrize("samples", [64, 61])  # whole blocks, and a partial last batch
+def test_wide_batches_give_the_same_predictions(monkeypatch, samples):
+    def make():
+        return keras.Sequential([
+            keras.Input((7, 3)), keras.layers.GRU(5, return_sequences=True),
+            keras.layers.BatchNormalization(), keras.layers.Dropout(0.5),
+            keras.layers.Dense(2, activation="softmax")])
+
+    x = RNG.normal(size=(samples, 7, 3)).astype("float32")
+    looped, wide, independent = _predict_both_ways(monkeypatch, make, x, batch_size=4)
+    assert independent
+    assert wide.shape == looped.shape == (samples, 7, 2)
+    np.testing.assert_allclose(wide, looped, atol=1e-6)
+
+
+def test_stateful_models_keep_the_loop(monkeypatch):
+    def make():
+        return keras.Sequential([keras.Input((3, 2), batch_size=4),
+                                 keras.layers.LSTM(3, stateful=True)])
+
+    x = RNG.normal(size=(16, 3, 2)).astype("float32")
+    model = make()
+    batchwise = np.concatenate([model.predict_on_batch(x[i:i + 4]) for i in range(0, 16, 4)])
+    model.reset_states()
+    monkeypatch.setattr(inference, "_on_accelerator", lambda: True)
+    assert not _independent(model, x[:4])
+    np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), batchwise,
+                               atol=1e-6)
