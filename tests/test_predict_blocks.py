@@ -40,6 +40,21 @@ def test_wide_batches_give_the_same_predictions(monkeypatch, samples):
     np.testing.assert_allclose(wide, looped, atol=1e-6)
 
 
+def test_each_batch_stays_a_batch_of_its_own(monkeypatch):
+    """A layer reducing over the batch axis sees one batch at a time, as in the loop."""
+
+    def make():
+        return keras.Sequential([
+            keras.Input((3,)),
+            keras.layers.Lambda(lambda x: x - keras.ops.mean(x, axis=0, keepdims=True)),
+            keras.layers.Dense(2)])
+
+    x = RNG.normal(size=(40, 3)).astype("float32")
+    looped, wide, independent = _predict_both_ways(monkeypatch, make, x, batch_size=8)
+    assert independent
+    np.testing.assert_allclose(wide, looped, atol=1e-6)
+
+
 def test_stateful_models_keep_the_loop(monkeypatch):
     def make():
         return keras.Sequential([keras.Input((3, 2), batch_size=4),
