@@ -566,3 +566,41 @@ def test_crash_while_saving_a_folder_keeps_the_previous_folder(tmp_path, monkeyp
     for a, b in zip(model.get_weights(), pellucid.models.load_model(path).get_weights(),
                     strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _rewritten_archive(source, target, rename=None, extra=None):
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            new.writestr((rename or {}).get(name, name), old.read(name))
+        for name, data in (extra or {}).items():
+            new.writestr(name, data)
+
+
+def test_unbuilt_parts_of_the_format_are_named(tmp_path):
+    model = pellucid.Sequential([pellucid.Input((3,)), pellucid.layers.Dense(2)])
+    for call in (lambda: model.save("hf://someone/model"),
+                 lambda: pellucid.saving.load_model("hf://someone/model"),
+                 lambda: model.save_weights("hf://someone/model.weights.h5"),
+                 lambda: model.load_weights("hf://someone/model.weights.h5")):
+        with pytest.raises(NotImplementedError, match="hf://"):
+            call()
+    with pytest.raises(NotImplementedError, match="weights_format='npz'"):
+        model.save(str(tmp_path / "m.keras"), weights_format="npz")
+    good = tmp_path / "good.keras"
+    model.save(str(good))
+    npz = tmp_path / "npz.keras"
+    _rewritten_archive(good, npz, rename={"model.weights.h5": "model.weights.npz"})
+    with pytest.raises(NotImplementedError, match="model.weights.npz"):
+        pellucid.saving.load_model(str(npz))
+    assets = tmp_path / "assets.keras"
+    _rewritten_archive(good, assets, extra={"assets/text_vectorization/vocabulary.txt": "a"})
+    for call in (lambda: pellucid.saving.load_model(str(assets)),
+                 lambda: model.load_weights(str(assets))):
+        with pytest.raises(NotImplementedError, match="assets"):
+            call()
+    folder = tmp_path / "folder"
+    model.save(str(folder), zipped=False)
+    (folder / "assets" / "layer").mkdir(parents=True, exist_ok=True)
+    (folder / "assets" / "layer" / "table.txt").write_text("x")
+    with pytest.raises(NotImplementedError, match="assets"):
+        pellucid.saving.load_model(str(folder))

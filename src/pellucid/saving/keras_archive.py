@@ -28,6 +28,7 @@ from pellucid.saving.keras_folder import (
     write_model_folder,
 )
 from pellucid.saving.serialization import deserialize_keras_object, serialize_keras_object
+from pellucid.saving.unbuilt import refuse_unbuilt, refuse_unbuilt_members
 
 KERAS_VERSION = "3.15.1"
 _MAX_MEMBER_BYTES = 4 * 1024**3
@@ -37,6 +38,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool =
                **kwargs: Any) -> None:
     """Write ``model`` to a ``.keras`` file (or, ``zipped=False``, a folder)."""
     path = os.fspath(filepath)
+    refuse_unbuilt(path, kwargs.get("weights_format", "h5"))
     if not zipped and path.endswith(".keras"):
         raise ValueError(
             f"save_model(zipped=False) writes a folder; {path!r} ends in '.keras', which "
@@ -69,6 +71,7 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
                safe_mode: bool = True) -> Any:
     """A model from a ``.keras`` file (or model folder) written by pellucid or Keras 3."""
     path = os.fspath(filepath)
+    refuse_unbuilt(path)
     if is_model_folder(path):
         raw_config, weights = read_model_folder(path)
         config = _parse_config(path, raw_config)
@@ -118,6 +121,7 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
     try:
         with zipfile.ZipFile(path, "r") as archive:
             names = archive.namelist()
+            refuse_unbuilt_members(path, names)
             for needed in (CONFIG, WEIGHTS):
                 if needed not in names:
                     raise FileFormatError(path, f"the archive has no {needed} (members: "
@@ -130,7 +134,7 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
                                                 f"{info.file_size} bytes (a zip bomb?).")
             raw_config = archive.read(CONFIG)
             weights = archive.read(WEIGHTS)
-    except FileFormatError:
+    except (FileFormatError, NotImplementedError):
         raise
     except Exception as err:  # zipfile reports damage through many exception types
         raise FileFormatError(path, f"not a readable .keras zip archive "

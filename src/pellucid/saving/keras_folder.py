@@ -19,6 +19,7 @@ import shutil
 import tempfile
 
 from pellucid.saving.errors import FileFormatError
+from pellucid.saving.unbuilt import refuse_unbuilt_members
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -55,6 +56,9 @@ def write_model_folder(path: str, metadata: str, config: str, weights: bytes) ->
 
 def read_model_folder(path: str) -> tuple[bytes, bytes]:
     """``(config.json bytes, model.weights.h5 bytes)`` of a model folder."""
+    members = [os.path.relpath(os.path.join(root, f), path).replace(os.sep, "/")
+               for root, _, files in os.walk(path) for f in files]
+    refuse_unbuilt_members(path, members)
     try:
         with open(os.path.join(path, CONFIG), "rb") as handle:
             config = handle.read()

@@ -11,12 +11,14 @@ from pellucid.saving import h5_weights
 from pellucid.saving.atomic import write_bytes_atomically
 from pellucid.saving.errors import FileFormatError
 from pellucid.saving.keras_archive import WEIGHTS
+from pellucid.saving.unbuilt import refuse_unbuilt, refuse_unbuilt_members
 
 
 def save_weights(model: Any, filepath: Any, overwrite: bool = True,
                  max_shard_size: Any = None, **kwargs: Any) -> None:
     """Write the weights (and optimizer state) of ``model`` to ``*.weights.h5``."""
     path = os.fspath(filepath)
+    refuse_unbuilt(path)
     if not path.endswith(".weights.h5"):
         raise ValueError(
             f"The filename must end in `.weights.h5`; received {path!r}. For the whole "
@@ -33,6 +35,7 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True,
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
     """Load weights from a ``.weights.h5`` file or from the weights inside a ``.keras``."""
     path = os.fspath(filepath)
+    refuse_unbuilt(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No file found at {path!r}.")
     if path.endswith(".keras"):
@@ -53,9 +56,12 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwarg
 def _weights_in_archive(path: str) -> bytes:
     try:
         with zipfile.ZipFile(path) as archive:
+            refuse_unbuilt_members(path, archive.namelist())
             return archive.read(WEIGHTS)
     except KeyError:
         raise FileFormatError(path, f"the archive has no {WEIGHTS}.") from None
+    except NotImplementedError:
+        raise
     except Exception as err:  # zipfile reports damage through many exception types
         raise FileFormatError(path, f"not a readable .keras zip archive "
                                     f"({type(err).__name__}: {err}).") from None
