@@ -201,6 +201,16 @@ FORMULAS: dict[str, Callable[[Any], str]] = {
     "Reshape": lambda la: f"y = reshape(x, (batch,) + {la.target_shape}); no arithmetic.",
     "Permute": lambda la: f"y = transpose(x, (0,) + {la.dims}); no arithmetic.",
     "RepeatVector": lambda la: f"y[:, t] = x for t < {la.n}; no arithmetic.",
+    "Rescaling": lambda la: f"y = float32(x) * {la.scale} + {la.offset}, entry by entry "
+                            "(per channel when scale or offset is a list). No weights.",
+    "Resizing": lambda la: (
+        f"y[i, j] = Σ w(i, j; p, q) · x[p, q]: each output pixel of the {la.height}×"
+        f"{la.width} grid mixes the input pixels around the point it maps to, with "
+        f"{la.interpolation} weights; channels do not mix. No weights to learn."
+        + (" The largest centred window of the target's aspect ratio is cut out first."
+           if la.crop_to_aspect_ratio else "")
+        + (f" The short side is first padded evenly with {la.fill_value}."
+           if la.pad_to_aspect_ratio else "")),
     "Dropout": dropout,
     "SpatialDropout1D": spatial_dropout,
     "SpatialDropout2D": spatial_dropout,

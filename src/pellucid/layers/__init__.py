@@ -8,6 +8,7 @@ from pellucid.layers.core import Activation, Dense, Identity
 from pellucid.layers.dropout import Dropout
 from pellucid.layers.embedding import *  # noqa: F403
 from pellucid.layers.flatten import Flatten
+from pellucid.layers.image_preprocessing import *  # noqa: F403
 from pellucid.layers.input_layer import Input, InputLayer
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.lambda_layer import Lambda  # noqa: F401
