@@ -74,3 +74,15 @@ def test_bad_arguments_are_named():
         L.Resizing(4, 4, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)
     with pytest.raises(ValueError, match="rank 3"):
         L.Resizing(4, 4)(np.zeros((2, 3, 4, 5, 6), "float32"))
+
+
+@pytest.mark.parametrize("size", [(5, 6), (9, 13), (12, 20), (4, 20)])
+def test_center_crop_matches_keras(size):
+    # A crop when the image is large enough, else Keras's crop-to-aspect-and-resize.
+    check_layer(*pair("CenterCrop", *size), IMAGES, atol=1e-3)
+    first = np.ascontiguousarray(IMAGES.transpose(0, 3, 1, 2))
+    check_layer(*pair("CenterCrop", *size, data_format="channels_first"), first, atol=1e-3)
+    ours, theirs = L.CenterCrop(*size)(PIXELS), KL.CenterCrop(*size)(PIXELS)
+    assert np.asarray(ours).dtype == np.asarray(theirs).dtype == np.float32
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), atol=1e-3)
+    assert L.CenterCrop(*size).get_config() == KL.CenterCrop(*size).get_config()

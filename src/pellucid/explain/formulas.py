@@ -203,6 +203,10 @@ FORMULAS: dict[str, Callable[[Any], str]] = {
     "RepeatVector": lambda la: f"y[:, t] = x for t < {la.n}; no arithmetic.",
     "Rescaling": lambda la: f"y = float32(x) * {la.scale} + {la.offset}, entry by entry "
                             "(per channel when scale or offset is a list). No weights.",
+    "CenterCrop": lambda la: (
+        f"y[i, j] = x[top + i, left + j] for the central {la.height}×{la.width} window "
+        "(a slice, no arithmetic); an image smaller than the window is cropped to its "
+        "aspect ratio and resized bilinearly instead."),
     "Resizing": lambda la: (
         f"y[i, j] = Σ w(i, j; p, q) · x[p, q]: each output pixel of the {la.height}×"
         f"{la.width} grid mixes the input pixels around the point it maps to, with "

@@ -1,4 +1,4 @@
-"""Image preprocessing layers: ``Rescaling`` and ``Resizing``. No weights."""
+"""Image preprocessing layers: ``Rescaling``, ``Resizing``, ``CenterCrop``. No weights."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 from pellucid.layers.convolution.arguments import data_format_name
 from pellucid.layers.layer import Layer
 
-__all__ = ["Rescaling", "Resizing"]
+__all__ = ["CenterCrop", "Rescaling", "Resizing"]
 
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
 
@@ -74,51 +74,16 @@ class Resizing(Layer):
         self.data_format = data_format_name(data_format, owner)
 
     def call(self, inputs: Any) -> Any:
-        if isinstance(inputs, dict):
-            raise NotImplementedError(
-                f"Resizing {self.name!r}: dict inputs (images with bounding boxes or "
-                "segmentation masks) are not implemented in pellucid; pass the images alone.")
-        images = jnp.asarray(inputs)
-        if images.ndim not in (3, 4):
-            raise ValueError(
-                f"Resizing {self.name!r} takes one image (rank 3) or a batch (rank 4), in "
-                f"{self.data_format}; it received shape {tuple(images.shape)}.")
-        rows, cols = (-3, -2) if self.data_format == "channels_last" else (-2, -1)
+        images = _images(self, inputs)
         integer = jnp.issubdtype(images.dtype, jnp.integer)
-        floats = images.astype(jnp.float32)
-        if self.crop_to_aspect_ratio:
-            floats = self._crop(floats, rows, cols)
-        elif self.pad_to_aspect_ratio:
-            floats = self._pad(floats, rows, cols)
-        shape = list(floats.shape)
-        shape[rows], shape[cols] = self.height, self.width
-        resized = jax.image.resize(floats, shape, method=self.interpolation,
-                                   antialias=self.antialias)
+        resized = resize_images(images.astype(jnp.float32), self.height, self.width,
+                                self.data_format, self.interpolation, self.antialias,
+                                self.crop_to_aspect_ratio, self.pad_to_aspect_ratio,
+                                self.fill_value)
         if not integer:
             return resized
         info = np.iinfo(images.dtype)
         return jnp.clip(jnp.round(resized), info.min, info.max).astype(images.dtype)
-
-    def _crop(self, images: jax.Array, rows: int, cols: int) -> jax.Array:
-        """The largest centred window with the target's aspect ratio."""
-        height, width = images.shape[rows], images.shape[cols]
-        crop_h = max(min(height, int(width * self.height / self.width)), 1)
-        crop_w = max(min(width, int(height * self.width / self.height)), 1)
-        top, left = (height - crop_h) // 2, (width - crop_w) // 2
-        images = jax.lax.slice_in_dim(images, top, top + crop_h, axis=images.ndim + rows)
-        return jax.lax.slice_in_dim(images, left, left + crop_w, axis=images.ndim + cols)
-
-    def _pad(self, images: jax.Array, rows: int, cols: int) -> jax.Array:
-        """The short side padded evenly (both ends) to the target's aspect ratio."""
-        height, width = images.shape[rows], images.shape[cols]
-        pad_h = (max(height, int(width * self.height / self.width)) - height) // 2
-        pad_w = (max(width, int(height * self.width / self.height)) - width) // 2
-        widths = [(0, 0)] * images.ndim
-        if pad_h > 0:
-            widths[images.ndim + rows] = (pad_h, pad_h)
-        elif pad_w > 0:
-            widths[images.ndim + cols] = (pad_w, pad_w)
-        return jnp.pad(images, widths, constant_values=self.fill_value)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format,
@@ -127,3 +92,84 @@ class Resizing(Layer):
                 "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
                 "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
                 "fill_value": self.fill_value, "antialias": self.antialias}
+
+
+class CenterCrop(Layer):
+    """The central ``(height, width)`` window of each image: ``(batch, H, W, C) ->
+    (batch, height, width, C)`` (or one image; channels first with ``data_format``).
+
+    A crop is a slice, no arithmetic: ``y[i, j] = x[top + i, left + j]`` with
+    ``top = (H - height) // 2``, ``left = (W - width) // 2``. An image smaller than the
+    window on either side is instead cropped to the window's aspect ratio and resized
+    bilinearly, as Keras does. Output float32.
+    """
+
+    def __init__(self, height: int, width: int, data_format: str | None = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.height, self.width = height, width
+        self.data_format = data_format_name(data_format, f"CenterCrop {self.name!r}")
+
+    def call(self, inputs: Any) -> Any:
+        images = _images(self, inputs).astype(jnp.float32)
+        rows, cols = _spatial_axes(images, self.data_format)
+        height, width = images.shape[rows], images.shape[cols]
+        if height < self.height or width < self.width:
+            return resize_images(images, self.height, self.width, self.data_format,
+                                 "bilinear", False, True, False, 0.0)
+        images = jax.lax.slice_in_dim(images, (height - self.height) // 2,
+                                      (height - self.height) // 2 + self.height, axis=rows)
+        return jax.lax.slice_in_dim(images, (width - self.width) // 2,
+                                    (width - self.width) // 2 + self.width, axis=cols)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "data_format": self.data_format}
+
+
+def _images(layer: Layer, inputs: Any) -> jax.Array:
+    if isinstance(inputs, dict):
+        raise NotImplementedError(
+            f"{type(layer).__name__} {layer.name!r}: dict inputs (images with bounding "
+            "boxes or segmentation masks) are not implemented in pellucid; pass the images "
+            "alone.")
+    images = jnp.asarray(inputs)
+    if images.ndim not in (3, 4):
+        raise ValueError(
+            f"{type(layer).__name__} {layer.name!r} takes one image (rank 3) or a batch "
+            f"(rank 4), in {layer.data_format}; it received shape {tuple(images.shape)}.")
+    return images
+
+
+def _spatial_axes(images: jax.Array, data_format: str) -> tuple[int, int]:
+    """The (row, column) axes as non-negative indices."""
+    first = images.ndim - 3 if data_format == "channels_last" else images.ndim - 2
+    return first, first + 1
+
+
+def resize_images(images: jax.Array, height: int, width: int, data_format: str,
+                  interpolation: str, antialias: bool, crop_to_aspect_ratio: bool,
+                  pad_to_aspect_ratio: bool, fill_value: float) -> jax.Array:
+    """Float images resized to ``(height, width)`` as :class:`Resizing` describes."""
+    rows, cols = _spatial_axes(images, data_format)
+    in_h, in_w = images.shape[rows], images.shape[cols]
+    if crop_to_aspect_ratio:
+        # The largest centred window with the target's aspect ratio.
+        crop_h = max(min(in_h, int(in_w * height / width)), 1)
+        crop_w = max(min(in_w, int(in_h * width / height)), 1)
+        top, left = (in_h - crop_h) // 2, (in_w - crop_w) // 2
+        images = jax.lax.slice_in_dim(images, top, top + crop_h, axis=rows)
+        images = jax.lax.slice_in_dim(images, left, left + crop_w, axis=cols)
+    elif pad_to_aspect_ratio:
+        # The short side padded evenly (both ends) to the target's aspect ratio.
+        pad_h = (max(in_h, int(in_w * height / width)) - in_h) // 2
+        pad_w = (max(in_w, int(in_h * width / height)) - in_w) // 2
+        widths = [(0, 0)] * images.ndim
+        if pad_h > 0:
+            widths[rows] = (pad_h, pad_h)
+        elif pad_w > 0:
+            widths[cols] = (pad_w, pad_w)
+        images = jnp.pad(images, widths, constant_values=fill_value)
+    shape = list(images.shape)
+    shape[rows], shape[cols] = height, width
+    return jax.image.resize(images, shape, method=interpolation, antialias=antialias)
