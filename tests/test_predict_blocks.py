@@ -68,3 +68,39 @@ def test_stateful_models_keep_the_loop(monkeypatch):
     assert not _independent(model, x[:4])
     np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), batchwise,
                                atol=1e-6)
+
+
+def _functional_two_outputs():
+    tokens = keras.Input((6,), dtype="int32")
+    x = keras.layers.Embedding(12, 4, mask_zero=True)(tokens)
+    state = keras.layers.Bidirectional(keras.layers.LSTM(3))(x)
+    return keras.Model(tokens, [keras.layers.Dense(1)(state), keras.layers.Dense(2)(state)])
+
+
+def _attention():
+    inputs = keras.Input((5, 4))
+    x = keras.layers.MultiHeadAttention(2, 3)(inputs, inputs)
+    return keras.Model(inputs, keras.layers.GlobalAveragePooling1D()(x))
+
+
+@pytest.mark.parametrize("make,x", [
+    (_functional_two_outputs,
+     np.where(RNG.random((37, 6)) < 0.3, 0, RNG.integers(1, 12, (37, 6))).astype("int32")),
+    (_attention, RNG.normal(size=(37, 5, 4)).astype("float32")),
+    (lambda: keras.Sequential([keras.Input((8, 8, 2)), keras.layers.Conv2D(3, 3),
+                               keras.layers.BatchNormalization(),
+                               keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                               keras.layers.Dense(2)]),
+     RNG.normal(size=(37, 8, 8, 2)).astype("float32")),
+    (lambda: keras.Sequential([keras.Input((4, 3)),
+                               keras.layers.TimeDistributed(keras.layers.Dense(2)),
+                               keras.layers.SimpleRNN(2, go_backwards=True)]),
+     RNG.normal(size=(37, 4, 3)).astype("float32")),
+])
+def test_side_by_side_batches_across_layer_families(monkeypatch, make, x):
+    looped, wide, independent = _predict_both_ways(monkeypatch, make, x, batch_size=5)
+    assert independent
+    for a, b in zip(wide if isinstance(wide, list) else [wide],
+                    looped if isinstance(looped, list) else [looped], strict=True):
+        assert a.shape == b.shape and a.shape[0] == 37
+        np.testing.assert_allclose(a, b, atol=1e-5)
