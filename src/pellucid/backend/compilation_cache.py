@@ -5,7 +5,8 @@ a second run of the same model loads the compiled executables from disk instead.
 
 Folder: ``$PELLUCID_CACHE_DIR`` if set, else ``~/.cache/pellucid/jax``. Set
 ``PELLUCID_NO_CACHE=1`` to leave the cache off. A folder the user already gave JAX
-(``jax_compilation_cache_dir``) is kept.
+(``jax_compilation_cache_dir``) is kept. The folder is capped at ``MAX_CACHE_BYTES``
+(JAX evicts the least recently used entries), unless JAX was given a size already.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import jax
 
 # Executables that compiled faster than this are cheaper to rebuild than to read back.
 MIN_COMPILE_SECONDS = 0.2
+# A user training many models would otherwise fill their home folder over the months.
+MAX_CACHE_BYTES = 2 * 1024**3
 
 _enabled: bool | None = None
 
@@ -47,6 +50,8 @@ def enable() -> bool:
         if jax.config.jax_persistent_cache_min_compile_time_secs == 1.0:  # JAX's default
             jax.config.update("jax_persistent_cache_min_compile_time_secs",
                               MIN_COMPILE_SECONDS)
+        if getattr(jax.config, "jax_compilation_cache_max_size", None) == -1:  # unbounded
+            jax.config.update("jax_compilation_cache_max_size", MAX_CACHE_BYTES)
         # Compiles that ran before the folder was set made JAX remember "no cache";
         # forget that so the next compile looks at the folder.
         from jax.experimental.compilation_cache import compilation_cache  # noqa: PLC0415

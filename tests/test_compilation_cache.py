@@ -1,0 +1,39 @@
+"""The persistent compilation cache: a per-user folder, switched on once, size-capped."""
+
+import subprocess
+import sys
+
+
+def test_cache_is_on_in_its_folder_and_capped(tmp_path):
+    script = (
+        "import jax, pellucid\n"
+        "from pellucid.backend import compilation_cache as c\n"
+        "assert c.enable()\n"
+        "assert jax.config.jax_compilation_cache_dir == str(c.cache_dir())\n"
+        "assert jax.config.jax_compilation_cache_max_size == c.MAX_CACHE_BYTES\n"
+        "assert jax.config.jax_persistent_cache_min_compile_time_secs == "
+        "c.MIN_COMPILE_SECONDS\n"
+        "print(c.cache_dir())\n"
+    )
+    env = {"PELLUCID_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
+           "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(tmp_path / "cache")
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_no_cache_leaves_jax_alone(tmp_path):
+    script = (
+        "import jax\n"
+        "from pellucid.backend import compilation_cache as c\n"
+        "assert not c.enable()\n"
+        "assert not jax.config.jax_compilation_cache_dir\n"
+    )
+    env = {"PELLUCID_NO_CACHE": "1", "PELLUCID_CACHE_DIR": str(tmp_path / "cache"),
+           "PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not (tmp_path / "cache").exists()
