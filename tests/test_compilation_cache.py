@@ -13,6 +13,9 @@ def test_cache_is_on_in_its_folder_and_capped(tmp_path):
         "assert jax.config.jax_compilation_cache_max_size == c.MAX_CACHE_BYTES\n"
         "assert jax.config.jax_persistent_cache_min_compile_time_secs == "
         "c.MIN_COMPILE_SECONDS\n"
+        # An entry is written (a size cap without filelock would switch the cache off).
+        "jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)\n"
+        "jax.jit(lambda x: x * 2 + 1)(jax.numpy.ones(3)).block_until_ready()\n"
         "print(c.cache_dir())\n"
     )
     env = {"PELLUCID_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
@@ -21,7 +24,8 @@ def test_cache_is_on_in_its_folder_and_capped(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == str(tmp_path / "cache")
-    assert (tmp_path / "cache").is_dir()
+    entries = [p for p in (tmp_path / "cache").iterdir() if "cache" in p.name]
+    assert entries, sorted(p.name for p in (tmp_path / "cache").iterdir())
 
 
 def test_no_cache_leaves_jax_alone(tmp_path):

@@ -6,11 +6,13 @@ a second run of the same model loads the compiled executables from disk instead.
 Folder: ``$PELLUCID_CACHE_DIR`` if set, else ``~/.cache/pellucid/jax``. Set
 ``PELLUCID_NO_CACHE=1`` to leave the cache off. A folder the user already gave JAX
 (``jax_compilation_cache_dir``) is kept. The folder is capped at ``MAX_CACHE_BYTES``
-(JAX evicts the least recently used entries), unless JAX was given a size already.
+(JAX evicts the least recently used entries; it needs the ``filelock`` package for
+that), unless JAX was given a size already.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -50,7 +52,9 @@ def enable() -> bool:
         if jax.config.jax_persistent_cache_min_compile_time_secs == 1.0:  # JAX's default
             jax.config.update("jax_persistent_cache_min_compile_time_secs",
                               MIN_COMPILE_SECONDS)
-        if getattr(jax.config, "jax_compilation_cache_max_size", None) == -1:  # unbounded
+        # JAX needs `filelock` to evict; without it a size would switch the cache off.
+        if (getattr(jax.config, "jax_compilation_cache_max_size", None) == -1
+                and importlib.util.find_spec("filelock") is not None):
             jax.config.update("jax_compilation_cache_max_size", MAX_CACHE_BYTES)
         # Compiles that ran before the folder was set made JAX remember "no cache";
         # forget that so the next compile looks at the folder.
