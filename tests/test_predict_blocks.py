@@ -13,7 +13,7 @@ RNG = np.random.default_rng(3)
 def _predict_both_ways(monkeypatch, make_model, x, batch_size):
     model = make_model()
     looped = model.predict(x, batch_size=batch_size, verbose=0)
-    monkeypatch.setattr(inference, "_on_accelerator", lambda: True)
+    monkeypatch.setattr(inference, "on_accelerator", lambda: True)
     model._predict_block_fn = None  # compiled for the CPU's choice above
     wide = model.predict(x, batch_size=batch_size, verbose=0)
     return looped, wide, _independent(model, x[:batch_size])
@@ -64,7 +64,7 @@ def test_stateful_models_keep_the_loop(monkeypatch):
     model = make()
     batchwise = np.concatenate([model.predict_on_batch(x[i:i + 4]) for i in range(0, 16, 4)])
     model.reset_states()
-    monkeypatch.setattr(inference, "_on_accelerator", lambda: True)
+    monkeypatch.setattr(inference, "on_accelerator", lambda: True)
     assert not _independent(model, x[:4])
     np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), batchwise,
                                atol=1e-6)

@@ -15,6 +15,7 @@ import numpy as np
 
 from pellucid import backend
 from pellucid.backend import compilation_cache
+from pellucid.backend.device import on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 
@@ -117,10 +118,6 @@ def _block_fn(model: Any) -> Any:
     return fn
 
 
-def _on_accelerator() -> bool:
-    return jax.default_backend() != "cpu"
-
-
 def _batches_are_independent(forward: Any, trainable: list, non_trainable: list,
                              x: Any) -> bool:
     """Whether a block's batches may run side by side (vmapped) rather than in a loop:
@@ -129,7 +126,7 @@ def _batches_are_independent(forward: Any, trainable: list, non_trainable: list,
     non-trainable state back untouched (a stateful RNN carries state from batch to
     batch and keeps the loop). On the CPU the batches' work costs proportionally more
     side by side, and the loop's memory stays that of one batch."""
-    if not _on_accelerator():
+    if not on_accelerator():
         return False
     jaxpr = jax.make_jaxpr(forward)(trainable, non_trainable, x).jaxpr
     first = len(jax.tree_util.tree_leaves(trainable))

@@ -24,6 +24,7 @@ import numpy as np
 from pellucid import backend, optimizers
 from pellucid import callbacks as callbacks_module
 from pellucid.backend import compilation_cache
+from pellucid.backend.device import on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 from pellucid.training.compile_utils import CompiledLossesAndMetrics
@@ -249,7 +250,7 @@ class Trainer:
     def _device_rows(self, rows: int) -> int:
         """Steps one dispatch runs on the device: 1 for convolutional models on XLA's CPU
         backend (see :mod:`pellucid.training.execution`), else the block's ``rows``."""
-        return 1 if self._convolves and jax.default_backend() == "cpu" else rows
+        return 1 if self._convolves and not on_accelerator() else rows
 
     def _prepare_blocks(self, source: ArraySource, batch_size: int, steps: int,
                         rows: int) -> None:

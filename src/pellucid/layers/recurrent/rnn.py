@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from pellucid.backend import current_scope
+from pellucid.backend.device import on_accelerator
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
 from pellucid.ops.rnn import rnn
@@ -59,7 +60,7 @@ def hoist_input_projection() -> bool:
     forced = os.environ.get("PELLUCID_RNN_HOIST")
     if forced is not None:
         return forced == "1"
-    return jax.default_backend() != "cpu"
+    return on_accelerator()
 
 
 class RNN(Layer):
