@@ -88,10 +88,10 @@ def pellucid_step(case: Case, x: Any, y: Any) -> tuple[Any, Any, Any]:
         lambda a: jnp.array(a, copy=True),
         (t_vals, nt_vals, trainer.optimizer.state, trainer.compiled.init_metric_states(),
          trainer._counter))]
-    lowered = step.lower(state[0], batch)
+    lowered = step.lower(state[0], batch, trainer._base_key)
 
     def call() -> Any:
-        state[0], logs = step(state[0], batch)
+        state[0], logs = step(state[0], batch, trainer._base_key)
         return logs
 
     jax.block_until_ready(state[0])

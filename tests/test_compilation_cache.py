@@ -28,6 +28,31 @@ def test_cache_is_on_in_its_folder_and_capped(tmp_path):
     assert entries, sorted(p.name for p in (tmp_path / "cache").iterdir())
 
 
+def test_entries_written_without_a_cap_do_not_break_eviction(tmp_path):
+    # An entry without its last-use stamp (written uncapped) made JAX's eviction fail
+    # and warn on every later write.
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "jit_old-0123-cache").write_bytes(b"x" * 10)
+    script = (
+        "import warnings, jax, pellucid\n"
+        "from pellucid.backend import compilation_cache as c\n"
+        "warnings.simplefilter('error')\n"
+        "assert c.enable()\n"
+        "jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)\n"
+        "jax.jit(lambda x: x * 3 - 1)(jax.numpy.ones(3)).block_until_ready()\n"
+    )
+    env = {"PELLUCID_CACHE_DIR": str(folder), "PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Error writing" not in done.stderr, done.stderr[-2000:]
+    assert (folder / "jit_old-0123-atime").read_bytes() == bytes(8)
+    written = [p for p in folder.iterdir() if p.name.endswith("-cache")
+               and not p.name.startswith("jit_old")]
+    assert written, sorted(p.name for p in folder.iterdir())
+
+
 def test_no_cache_leaves_jax_alone(tmp_path):
     script = (
         "import jax\n"

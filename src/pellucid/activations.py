@@ -205,6 +205,9 @@ ACTIVATIONS: dict[str, Callable] = {
     )
 }
 ACTIVATIONS.update(swish=silu, hard_swish=hard_silu)
+# Activations that act on each entry alone (so on any layout of an array).
+ELEMENTWISE: frozenset[Callable] = frozenset(
+    fn for fn in ACTIVATIONS.values() if fn not in (softmax, log_softmax, sparsemax, glu))
 
 
 def get(identifier: Any) -> Callable:

@@ -34,6 +34,23 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "pellucid" / "jax"
 
 
+def _stamp_unstamped_entries(folder: Path) -> None:
+    """Give every entry without a last-use stamp the oldest possible one.
+
+    JAX's eviction reads a ``KEY-atime`` file beside each ``KEY-cache`` entry and fails
+    every later write (with a warning per compile) when one is missing; entries written
+    without a size cap (an older pellucid, or no ``filelock``) have none. Stamped as never
+    used, they are the first to go.
+    """
+    try:
+        for entry in folder.glob("*-cache"):
+            stamp = entry.with_name(entry.name[: -len("cache")] + "atime")
+            if not stamp.exists():
+                stamp.write_bytes((0).to_bytes(8, "little"))
+    except OSError:  # a read-only or vanishing folder: JAX reports its own errors
+        pass
+
+
 def enable() -> bool:
     """Turns the cache on once per process; returns whether it is on."""
     global _enabled
@@ -56,6 +73,7 @@ def enable() -> bool:
         if (getattr(jax.config, "jax_compilation_cache_max_size", None) == -1
                 and importlib.util.find_spec("filelock") is not None):
             jax.config.update("jax_compilation_cache_max_size", MAX_CACHE_BYTES)
+            _stamp_unstamped_entries(cache_dir())
         # Compiles that ran before the folder was set made JAX remember "no cache";
         # forget that so the next compile looks at the folder.
         from jax.experimental.compilation_cache import compilation_cache  # noqa: PLC0415

@@ -11,6 +11,9 @@ for t = 1..T and returns ``(last_output, outputs, final_states)``:
 - ``go_backwards`` reads the steps from last to first; ``outputs`` are in processing
   order, i.e. ``outputs[:, 0]`` belongs to the last input step, as in Keras.
 - ``unroll`` writes the loop out at trace time (one copy of the step per time step).
+- ``feature_major`` runs ``step`` on transposed arrays: ``x_t`` ``(..., batch)`` and states
+  ``(size, batch)`` (see :mod:`pellucid.layers.recurrent.step_layout`); inputs, states and
+  results keep the batch first outside.
 """
 
 from __future__ import annotations
@@ -28,15 +31,21 @@ __all__ = ["rnn"]
 
 def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
         go_backwards: bool = False, unroll: bool = False,
-        zero_output_for_mask: bool = False, return_all_outputs: bool = True
-        ) -> tuple[jax.Array, jax.Array | None, Any]:
+        zero_output_for_mask: bool = False, return_all_outputs: bool = True,
+        feature_major: bool = False) -> tuple[jax.Array, jax.Array | None, Any]:
     """``(last_output (batch, out), outputs (batch, time, out), final_states)``.
 
     With ``return_all_outputs=False`` ``outputs`` is None and the scan stacks nothing:
     the last output comes from the carry, which saves writing (and, in the backward
     pass, reading) a ``(time, batch, out)`` array.
     """
-    time_major = jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), inputs)
+    if feature_major:
+        # (batch, time, ...) -> (time, ..., batch); states (batch, size) -> (size, batch).
+        time_major = jax.tree_util.tree_map(lambda a: jnp.moveaxis(a, 0, -1), inputs)
+        initial_states = jax.tree_util.tree_map(lambda a: jnp.moveaxis(a, 0, -1),
+                                                initial_states)
+    else:
+        time_major = jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), inputs)
     steps = jax.tree_util.tree_leaves(time_major)[0].shape[0]
     first = jax.tree_util.tree_map(lambda a: a[0], time_major)
     output_spec = jax.eval_shape(step, first, initial_states)[0]
@@ -54,7 +63,7 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
             states, prev_out = carry
             x_t, keep = xm
             out, new_states = step(x_t, states)
-            keep = keep[:, None]
+            keep = keep[None, :] if feature_major else keep[:, None]
             held = jnp.zeros_like(out) if zero_output_for_mask else prev_out
             out = jnp.where(keep, out, held)
             new_states = jax.tree_util.tree_map(
@@ -81,11 +90,21 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
             # scan(reverse=True) stores step t's output at t; Keras lists outputs in the
             # order they were produced.
             outputs = jnp.flip(outputs, axis=0)
-    final_states = carry[0]
+    final_states, last = carry
+    if feature_major:
+        final_states = jax.tree_util.tree_map(lambda a: jnp.moveaxis(a, -1, 0), final_states)
     if not stack:
-        return carry[1], None, final_states
-    last = outputs[-1]
-    return last, jnp.swapaxes(outputs, 0, 1) if return_all_outputs else None, final_states
+        return _batch_first(last, feature_major), None, final_states
+    last = _batch_first(outputs[-1], feature_major)
+    if not return_all_outputs:
+        return last, None, final_states
+    # (time, batch, out) or, feature-major, (time, out, batch) -> (batch, time, out)
+    outputs = jnp.transpose(outputs, (2, 0, 1)) if feature_major else jnp.swapaxes(outputs, 0, 1)
+    return last, outputs, final_states
+
+
+def _batch_first(output: jax.Array, feature_major: bool) -> jax.Array:
+    return jnp.moveaxis(output, -1, 0) if feature_major else output
 
 
 def _without_outputs(body: Callable) -> Callable:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from pellucid import activations
 from pellucid.layers.recurrent.base_cell import RecurrentCell
 from pellucid.layers.recurrent.rnn import RNN, cell_layer_config, split_layer_kwargs
+from pellucid.layers.recurrent.step_layout import BATCH_MAJOR, StepLayout
 
 __all__ = ["GRU", "GRUCell"]
 
@@ -32,6 +32,7 @@ class GRUCell(RecurrentCell):
     """
 
     gates = 3
+    feature_major_max_units = 32  # GRU(32): 1.14x; its reset gate adds elementwise work
 
     def __init__(self, units: int, activation: Any = "tanh",
                  recurrent_activation: Any = "sigmoid", reset_after: bool = True,
@@ -49,25 +50,29 @@ class GRUCell(RecurrentCell):
             return None
         return self.bias.value[0] if self.reset_after else self.bias.value
 
-    def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any
-                       ) -> tuple[jax.Array, list]:
+    def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any,
+                       layout: StepLayout = BATCH_MAJOR) -> tuple[jax.Array, list]:
         h = states[0]
         u = self.units
-        x_z, x_r, x_h = jnp.split(projected, 3, axis=-1)
+        # Gate blocks by `split`, not slicing: the gradient of a split is one
+        # concatenation, that of each slice a zero-padded full-width array to add up.
+        x_z, x_r, x_h = layout.blocks(projected, 3)
         gate = self.recurrent_activation
         if self.reset_after:
-            m = self.recurrent_product(h, recurrent_masks)
+            m = self.recurrent_product(h, recurrent_masks, layout=layout)
             if self.bias is not None:
-                m = m + self.bias.value[1]
-            z = gate(x_z + m[:, :u])
-            r = gate(x_r + m[:, u:2 * u])
-            candidate = self.activation(x_h + r * m[:, 2 * u:])
+                m = m + layout.bias(self.bias.value[1])
+            m_z, m_r, m_h = layout.blocks(m, 3)
+            z = gate(x_z + m_z)
+            r = gate(x_r + m_r)
+            candidate = self.activation(x_h + r * m_h)
         else:
-            m = self.recurrent_product(h, recurrent_masks, slice(0, 2 * u))
-            z = gate(x_z + m[:, :u])
-            r = gate(x_r + m[:, u:])
-            candidate = self.activation(
-                x_h + self.recurrent_product(r * h, recurrent_masks, slice(2 * u, 3 * u)))
+            m_z, m_r = layout.blocks(
+                self.recurrent_product(h, recurrent_masks, slice(0, 2 * u), layout), 2)
+            z = gate(x_z + m_z)
+            r = gate(x_r + m_r)
+            candidate = self.activation(x_h + self.recurrent_product(
+                r * h, recurrent_masks, slice(2 * u, 3 * u), layout))
         h = z * h + (1 - z) * candidate
         return h, [h]
 

@@ -12,6 +12,7 @@ from pellucid import activations, backend, initializers
 from pellucid.layers.recurrent import cudnn_lstm
 from pellucid.layers.recurrent.base_cell import RecurrentCell
 from pellucid.layers.recurrent.rnn import RNN, cell_layer_config, split_layer_kwargs
+from pellucid.layers.recurrent.step_layout import BATCH_MAJOR, StepLayout
 
 __all__ = ["LSTM", "LSTMCell"]
 
@@ -56,11 +57,11 @@ class LSTMCell(RecurrentCell):
 
         return forget_ones
 
-    def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any
-                       ) -> tuple[jax.Array, list]:
+    def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any,
+                       layout: StepLayout = BATCH_MAJOR) -> tuple[jax.Array, list]:
         h, c = states
-        z = projected + self.recurrent_product(h, recurrent_masks)
-        z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)
+        z = projected + self.recurrent_product(h, recurrent_masks, layout=layout)
+        z_i, z_f, z_g, z_o = layout.blocks(z, 4)
         gate = self.recurrent_activation
         c = gate(z_f) * c + gate(z_i) * self.activation(z_g)
         h = gate(z_o) * self.activation(c)

@@ -21,10 +21,12 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from pellucid import activations
 from pellucid.backend import current_scope
 from pellucid.backend.device import on_accelerator
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
+from pellucid.layers.recurrent.step_layout import BATCH_MAJOR, FEATURE_MAJOR, StepLayout
 from pellucid.ops.rnn import rnn
 
 __all__ = ["RNN"]
@@ -61,6 +63,30 @@ def hoist_input_projection() -> bool:
     if forced is not None:
         return forced == "1"
     return on_accelerator()
+
+
+def feature_major_steps(cell: Any, input_masks: Any, recurrent_masks: Any) -> bool:
+    """Whether a built-in cell's loop runs on transposed (feature-major) arrays.
+
+    Yes on XLA's CPU backend for cells up to ``cell.feature_major_max_units`` wide, where it
+    trains faster (see :mod:`pellucid.layers.recurrent.step_layout`), when nothing needs
+    the batch-major layout: no dropout masks this call, elementwise activations, and a
+    ``recurrent_step`` that takes a ``layout`` (a subclass may override it without one).
+    ``PELLUCID_RNN_LAYOUT=batch``/``feature`` forces the layout where it can be used.
+    """
+    if input_masks is not None or recurrent_masks is not None:
+        return False
+    if not all("layout" in inspect.signature(method).parameters
+               for method in (cell.recurrent_step, cell.project_inputs)):
+        return False
+    functions = [getattr(cell, "activation", None), getattr(cell, "recurrent_activation",
+                                                            activations.sigmoid)]
+    if not all(fn in activations.ELEMENTWISE for fn in functions):
+        return False
+    forced = os.environ.get("PELLUCID_RNN_LAYOUT")
+    if forced in ("batch", "feature"):
+        return forced == "feature"
+    return not on_accelerator() and cell.units <= cell.feature_major_max_units
 
 
 class RNN(Layer):
@@ -150,10 +176,11 @@ class RNN(Layer):
         states = self._initial_states(initial_state, batch, sequences)
 
         def loop() -> tuple[Any, Any, Any]:
-            step, xs = self._step_function(sequences, training, constants)
+            step, xs, layout = self._step_function(sequences, training, constants)
             try:
                 return rnn(step, xs, states, mask, self.go_backwards, self.unroll,
-                           self.zero_output_for_mask, self.return_sequences)
+                           self.zero_output_for_mask, self.return_sequences,
+                           layout.feature_major)
             finally:
                 _clear_dropout_masks(self.cell)
 
@@ -183,8 +210,8 @@ class RNN(Layer):
         return None
 
     def _step_function(self, sequences: jax.Array, training: Any, constants: Any
-                       ) -> tuple[Any, Any]:
-        """``(step(x_t, states) -> (output, new_states), per-step inputs)``."""
+                       ) -> tuple[Any, Any, StepLayout]:
+        """``(step(x_t, states) -> (output, new_states), per-step inputs, layout)``."""
         cell = self.cell
         if hasattr(cell, "recurrent_step") and constants is None:
             input_masks, recurrent_masks = cell.make_dropout_masks(
@@ -196,13 +223,19 @@ class RNN(Layer):
                 def hoisted_step(p_t: Any, states: Any) -> tuple[Any, Any]:
                     return cell.recurrent_step(p_t, states, recurrent_masks)
 
-                return hoisted_step, cell.project_inputs(sequences, input_masks)
+                return hoisted_step, cell.project_inputs(sequences, input_masks), BATCH_MAJOR
+
+            layout = (FEATURE_MAJOR if feature_major_steps(cell, input_masks, recurrent_masks)
+                      else BATCH_MAJOR)
+
+            # Batch-major calls keep the pre-layout signature that subclasses may override.
+            extra = (layout,) if layout.feature_major else ()
 
             def step(x_t: Any, states: Any) -> tuple[Any, Any]:
-                return cell.recurrent_step(cell.project_inputs(x_t, input_masks), states,
-                                           recurrent_masks)
+                return cell.recurrent_step(cell.project_inputs(x_t, input_masks, *extra),
+                                           states, recurrent_masks, *extra)
 
-            return step, sequences
+            return step, sequences, layout
         _prepare_dropout_masks(cell, sequences.shape[0], sequences.shape[-1], training)
         params = inspect.signature(cell.call).parameters
         kwargs: dict[str, Any] = {}
@@ -225,7 +258,7 @@ class RNN(Layer):
             return output, jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(states),
                                                         leaves)
 
-        return step, sequences
+        return step, sequences, BATCH_MAJOR
 
     def _initial_states(self, initial_state: Any, batch: int, batch_probe: Any = None) -> list:
         if initial_state is None:

@@ -8,6 +8,7 @@ import jax
 
 from pellucid.layers.recurrent.base_cell import RecurrentCell
 from pellucid.layers.recurrent.rnn import RNN, cell_layer_config, split_layer_kwargs
+from pellucid.layers.recurrent.step_layout import BATCH_MAJOR, StepLayout
 
 __all__ = ["SimpleRNN", "SimpleRNNCell"]
 
@@ -27,9 +28,9 @@ class SimpleRNNCell(RecurrentCell):
         super().__init__(units, activation=activation, **kwargs)
         self.state_size = units
 
-    def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any
-                       ) -> tuple[jax.Array, list]:
-        output = projected + self.recurrent_product(states[0], recurrent_masks)
+    def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any,
+                       layout: StepLayout = BATCH_MAJOR) -> tuple[jax.Array, list]:
+        output = projected + self.recurrent_product(states[0], recurrent_masks, layout=layout)
         output = self.activation(output)
         return output, [output]
 
