@@ -42,3 +42,13 @@ def test_report_formats_a_table(capsys):
         r["device_peak_mb"] = 321.0
     print_table(results, ["B0"], ["pellucid", "keras", "torch"], [peak])
     assert "dev MB" in (text := capsys.readouterr().out) and "     321" in text
+
+
+def test_step_cost_calls_the_compiled_training_step():
+    from bench import step_cost  # noqa: PLC0415
+
+    case = cases.CASES["B0"]
+    x, y = cases.make_data(case, case.batch_size)
+    _, lowered, call = step_cost.pellucid_step(case, x, y)
+    assert np.isfinite(float(call()["loss"]))
+    assert step_cost._cost(lowered)["flops"] > 0

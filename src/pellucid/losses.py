@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from pellucid.backend import to_snake_case, unwrap
+from pellucid.ops.nn import log_probabilities
 from pellucid.registry import keras_config_name, lookup
 
 EPSILON = 1e-7
@@ -156,14 +157,6 @@ def poisson(y_true: Any, y_pred: Any) -> Array:
     return jnp.mean(y_pred - y_true * jnp.log(y_pred + EPSILON), axis=-1)
 
 
-def _log_probs(y_pred: Array, from_logits: bool, axis: int) -> Array:
-    if from_logits:
-        return jax.nn.log_softmax(y_pred, axis=axis)
-    # Keras renormalises probabilities that do not sum to one, then clips.
-    p = y_pred / jnp.sum(y_pred, axis=axis, keepdims=True)
-    return jnp.log(jnp.clip(p, EPSILON, 1.0 - EPSILON))
-
-
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                              label_smoothing: float = 0.0, axis: int = -1) -> Array:
     """``-sum(t * log p, axis)``; targets one-hot ``(..., classes)`` like ``y_pred``.
@@ -179,7 +172,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
         )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
-    return -jnp.sum(y_true * _log_probs(y_pred, from_logits, axis), axis=axis)
+    return -jnp.sum(y_true * log_probabilities(y_pred, from_logits, axis), axis=axis)
 
 
 def _sparse_cce(y_true: Any, y_pred: Any, from_logits: bool, ignore_class: int | None,
@@ -200,7 +193,7 @@ def _sparse_cce(y_true: Any, y_pred: Any, from_logits: bool, ignore_class: int |
         y_pred = jnp.where(jnp.expand_dims(valid, axis), y_pred, 0)
     onehot = jax.nn.one_hot(y_true.astype(jnp.int32), y_pred.shape[axis], axis=axis,
                             dtype=y_pred.dtype)
-    values = -jnp.sum(onehot * _log_probs(y_pred, from_logits, axis), axis=axis)
+    values = -jnp.sum(onehot * log_probabilities(y_pred, from_logits, axis), axis=axis)
     if valid is not None:
         values = jnp.where(valid, values, 0.0)
     return values, valid

@@ -158,7 +158,9 @@ def sparsemax(x: Any, axis: int = -1) -> jax.Array:
 
 
 # --- crossentropies ---------------------------------------------------------------------
-def _log_probs(output: jax.Array, from_logits: bool, axis: int) -> jax.Array:
+def log_probabilities(output: jax.Array, from_logits: bool, axis: int = -1) -> jax.Array:
+    """``log p`` for the crossentropies: ``log_softmax(output)`` from logits, else Keras's
+    renormalised and clipped ``log(clip(output / sum(output), 1e-7, 1 - 1e-7))``."""
     if from_logits:
         return jax.nn.log_softmax(output, axis=axis)
     # Probabilities are renormalised and clipped so log never sees 0.
@@ -180,7 +182,7 @@ def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False
             "Arguments `target` and `output` must have the same shape. "
             f"Received: target.shape={target.shape}, output.shape={output.shape}"
         )
-    return -jnp.sum(target * _log_probs(output, from_logits, axis), axis=axis)
+    return -jnp.sum(target * log_probabilities(output, from_logits, axis), axis=axis)
 
 
 @array_args
@@ -199,7 +201,7 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
             "Arguments `target` and `output` must have the same shape up until the last "
             f"dimension: target.shape={target.shape}, output.shape={output.shape}"
         )
-    log_probs = _log_probs(output, from_logits, axis)
+    log_probs = log_probabilities(output, from_logits, axis)
     one_hot = jax.nn.one_hot(target, output.shape[axis], axis=axis)
     return -jnp.sum(one_hot * log_probs, axis=axis)
 
