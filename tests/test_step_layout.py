@@ -129,11 +129,67 @@ def test_cpu_picks_feature_major_for_small_cells_only(monkeypatch):
         def recurrent_step(self, projected, states, recurrent_masks):
             return super().recurrent_step(projected, states, recurrent_masks)
 
+    from pellucid.layers.recurrent import step_layout  # noqa: PLC0415
+
+    def chosen(layer):
+        layer.build((2, 3, 4))
+        return layer._step_layout(None, None)
+
+    assert chosen(layers.LSTM(256)) is step_layout.BATCH_MAJOR_PADDED
+    assert chosen(layers.LSTM(128)) is step_layout.BATCH_MAJOR
+    assert chosen(layers.GRU(16)) is step_layout.FEATURE_MAJOR
+
     old = OldStyleCell(4)
     assert not feature_major_steps(old, None, None)
+
+    class OldStyleLSTMCell(pellucid.layers.LSTMCell):
+        def recurrent_step(self, projected, states, recurrent_masks):
+            return super().recurrent_step(projected, states, recurrent_masks)
+
+    wide = pellucid.layers.RNN(OldStyleLSTMCell(256))
+    assert chosen(wide) is step_layout.BATCH_MAJOR  # would be padded; takes no layout
+    assert wide(X[..., :4]).shape == (4, 256)
     layer = pellucid.layers.RNN(old, return_sequences=True)
     reference = pellucid.layers.GRU(4, return_sequences=True)
     reference(X)
     layer(X)
     layer.set_weights(reference.get_weights())
     np.testing.assert_allclose(np.asarray(layer(X)), np.asarray(reference(X)), atol=1e-6)
+
+
+def test_padded_matmul_is_the_plain_one():
+    from pellucid.layers.recurrent import step_layout  # noqa: PLC0415
+
+    assert step_layout.batch_major_for(1024) is step_layout.BATCH_MAJOR_PADDED
+    assert step_layout.batch_major_for(2048) is step_layout.BATCH_MAJOR_PADDED
+    assert step_layout.batch_major_for(3 * 256) is step_layout.BATCH_MAJOR
+    h = RNG.normal(size=(5, 7)).astype("float32")
+    kernel = RNG.normal(size=(7, 1024)).astype("float32")
+    padded = step_layout.BATCH_MAJOR_PADDED
+    out = padded.matmul(h, kernel)
+    assert out.shape == (5, 1024)
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(h @ kernel))
+    cotangent = RNG.normal(size=(5, 1024)).astype("float32")
+    grads = jax.grad(lambda h, k: (padded.matmul(h, k) * cotangent).sum(), (0, 1))(h, kernel)
+    plain = jax.grad(lambda h, k: ((h @ k) * cotangent).sum(), (0, 1))(h, kernel)
+    for g, p in zip(grads, plain, strict=True):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(p), rtol=1e-6, atol=1e-5)
+
+
+def test_lstm_256_with_padded_gates_matches_keras(monkeypatch):
+    monkeypatch.delenv("PELLUCID_RNN_LAYOUT", raising=False)
+    x = RNG.normal(size=(2, 3, 4)).astype("float32")
+    theirs = keras.layers.LSTM(256, return_sequences=True)
+    ours = pellucid.layers.LSTM(256, return_sequences=True)
+    expected = theirs(x)
+    ours(x)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(expected), atol=1e-5)
+
+    def loss(values):
+        with StateScope(dict(zip(ours.weights, values, strict=True))):
+            return (ours(x) ** 2).sum()
+
+    grads = jax.grad(loss)([w.value for w in ours.weights])
+    for g, gk in zip(grads, _keras_grads(theirs, (x,), {}), strict=True):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(gk), atol=1e-4, rtol=1e-4)

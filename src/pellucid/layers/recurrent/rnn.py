@@ -26,7 +26,12 @@ from pellucid.backend import current_scope
 from pellucid.backend.device import on_accelerator
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
-from pellucid.layers.recurrent.step_layout import BATCH_MAJOR, FEATURE_MAJOR, StepLayout
+from pellucid.layers.recurrent.step_layout import (
+    BATCH_MAJOR,
+    FEATURE_MAJOR,
+    StepLayout,
+    batch_major_for,
+)
 from pellucid.ops.rnn import rnn
 
 __all__ = ["RNN"]
@@ -76,8 +81,7 @@ def feature_major_steps(cell: Any, input_masks: Any, recurrent_masks: Any) -> bo
     """
     if input_masks is not None or recurrent_masks is not None:
         return False
-    if not all("layout" in inspect.signature(method).parameters
-               for method in (cell.recurrent_step, cell.project_inputs)):
+    if not _takes_layout(cell):
         return False
     functions = [getattr(cell, "activation", None), getattr(cell, "recurrent_activation",
                                                             activations.sigmoid)]
@@ -87,6 +91,11 @@ def feature_major_steps(cell: Any, input_masks: Any, recurrent_masks: Any) -> bo
     if forced in ("batch", "feature"):
         return forced == "feature"
     return not on_accelerator() and cell.units <= cell.feature_major_max_units
+
+
+def _takes_layout(cell: Any) -> bool:
+    return all("layout" in inspect.signature(method).parameters
+               for method in (cell.recurrent_step, cell.project_inputs))
 
 
 class RNN(Layer):
@@ -209,6 +218,14 @@ class RNN(Layer):
         on cuDNN) override this."""
         return None
 
+    def _step_layout(self, input_masks: Any, recurrent_masks: Any) -> StepLayout:
+        cell = self.cell
+        if feature_major_steps(cell, input_masks, recurrent_masks):
+            return FEATURE_MAJOR
+        if on_accelerator() or not _takes_layout(cell):
+            return BATCH_MAJOR
+        return batch_major_for(cell.gates * cell.units)
+
     def _step_function(self, sequences: jax.Array, training: Any, constants: Any
                        ) -> tuple[Any, Any, StepLayout]:
         """``(step(x_t, states) -> (output, new_states), per-step inputs, layout)``."""
@@ -225,11 +242,10 @@ class RNN(Layer):
 
                 return hoisted_step, cell.project_inputs(sequences, input_masks), BATCH_MAJOR
 
-            layout = (FEATURE_MAJOR if feature_major_steps(cell, input_masks, recurrent_masks)
-                      else BATCH_MAJOR)
-
-            # Batch-major calls keep the pre-layout signature that subclasses may override.
-            extra = (layout,) if layout.feature_major else ()
+            layout = self._step_layout(input_masks, recurrent_masks)
+            # Plain batch-major calls keep the pre-layout signature that subclasses may
+            # override.
+            extra = () if layout is BATCH_MAJOR else (layout,)
 
             def step(x_t: Any, states: Any) -> tuple[Any, Any]:
                 return cell.recurrent_step(cell.project_inputs(x_t, input_masks, *extra),
