@@ -1,7 +1,12 @@
 """The persistent compilation cache: a per-user folder, switched on once, size-capped."""
 
+import os
 import subprocess
 import sys
+
+# A bare environment (no user cache settings), but pellucid importable as it is here.
+_BASE_ENV = {"PATH": "/usr/bin:/bin",
+             **{k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}}
 
 
 def test_cache_is_on_in_its_folder_and_capped(tmp_path):
@@ -18,7 +23,7 @@ def test_cache_is_on_in_its_folder_and_capped(tmp_path):
         "jax.jit(lambda x: x * 2 + 1)(jax.numpy.ones(3)).block_until_ready()\n"
         "print(c.cache_dir())\n"
     )
-    env = {"PELLUCID_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
+    env = {"PELLUCID_CACHE_DIR": str(tmp_path / "cache"), **_BASE_ENV,
            "JAX_PLATFORMS": "cpu"}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=120)
@@ -42,7 +47,7 @@ def test_entries_written_without_a_cap_do_not_break_eviction(tmp_path):
         "jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)\n"
         "jax.jit(lambda x: x * 3 - 1)(jax.numpy.ones(3)).block_until_ready()\n"
     )
-    env = {"PELLUCID_CACHE_DIR": str(folder), "PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu"}
+    env = {"PELLUCID_CACHE_DIR": str(folder), **_BASE_ENV, "JAX_PLATFORMS": "cpu"}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -61,7 +66,7 @@ def test_no_cache_leaves_jax_alone(tmp_path):
         "assert not jax.config.jax_compilation_cache_dir\n"
     )
     env = {"PELLUCID_NO_CACHE": "1", "PELLUCID_CACHE_DIR": str(tmp_path / "cache"),
-           "PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu"}
+           **_BASE_ENV, "JAX_PLATFORMS": "cpu"}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,6 +1,7 @@
 """Recurrent steps on batch-major and on feature-major (transposed) arrays compute the same
-function as Keras, forward and backward, masks and states included; CPUs pick the
-feature-major loop for small cells only, and only where nothing needs Keras's layout."""
+function as Keras, forward and backward, masks and states included, however many steps
+each loop iteration runs; CPUs pick the feature-major loop for small cells only, and only
+where nothing needs Keras's layout."""
 
 import jax
 import numpy as np
@@ -29,6 +30,7 @@ def _keras_grads(layer, args, kwargs):
     return jax.grad(loss)([v.value for v in layer.trainable_variables])
 
 
+@pytest.mark.parametrize("unroll", ["1", "4"])  # 4 does not divide the 6 steps
 @pytest.mark.parametrize("layout", ["batch", "feature"])
 @pytest.mark.parametrize("name,kwargs,masked", [
     ("LSTM", {"return_sequences": True}, False),
@@ -39,8 +41,9 @@ def _keras_grads(layer, args, kwargs):
     ("GRU", {"unroll": True}, True),
     ("SimpleRNN", {"return_sequences": True, "activation": "relu"}, True),
 ])
-def test_both_layouts_match_keras(monkeypatch, layout, name, kwargs, masked):
+def test_both_layouts_match_keras(monkeypatch, unroll, layout, name, kwargs, masked):
     monkeypatch.setenv("PELLUCID_RNN_LAYOUT", layout)
+    monkeypatch.setenv("PELLUCID_SCAN_UNROLL", unroll)
     theirs = getattr(keras.layers, name)(3, **kwargs)
     ours = getattr(pellucid.layers, name)(3, **kwargs)
     call_kwargs = {"mask": MASK} if masked else {}
@@ -193,3 +196,16 @@ def test_lstm_256_with_padded_gates_matches_keras(monkeypatch):
     grads = jax.grad(loss)([w.value for w in ours.weights])
     for g, gk in zip(grads, _keras_grads(theirs, (x,), {}), strict=True):
         np.testing.assert_allclose(np.asarray(g), np.asarray(gk), atol=1e-4, rtol=1e-4)
+
+
+def test_steps_per_scan_iteration(monkeypatch):
+    from pellucid.ops import rnn as ops_rnn
+
+    monkeypatch.delenv("PELLUCID_SCAN_UNROLL", raising=False)
+    monkeypatch.setattr(ops_rnn, "on_accelerator", lambda: False)
+    assert ops_rnn.scan_unroll(50) == 1
+    monkeypatch.setattr(ops_rnn, "on_accelerator", lambda: True)
+    assert ops_rnn.scan_unroll(50) == ops_rnn.ACCELERATOR_UNROLL == 8
+    assert ops_rnn.scan_unroll(5) == 5
+    monkeypatch.setenv("PELLUCID_SCAN_UNROLL", "3")
+    assert ops_rnn.scan_unroll(50) == 3

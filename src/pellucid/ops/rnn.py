@@ -18,26 +18,33 @@ for t = 1..T and returns ``(last_output, outputs, final_states)``:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
+from pellucid.backend.device import on_accelerator
+
 Step = Callable[[Any, Any], tuple[jax.Array, Any]]
 
-__all__ = ["rnn"]
+__all__ = ["rnn", "scan_unroll"]
+
+ACCELERATOR_UNROLL = 8
 
 
 def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
         go_backwards: bool = False, unroll: bool = False,
         zero_output_for_mask: bool = False, return_all_outputs: bool = True,
-        feature_major: bool = False) -> tuple[jax.Array, jax.Array | None, Any]:
+        feature_major: bool = False, steps_per_iteration: int | None = None
+        ) -> tuple[jax.Array, jax.Array | None, Any]:
     """``(last_output (batch, out), outputs (batch, time, out), final_states)``.
 
     With ``return_all_outputs=False`` ``outputs`` is None and the scan stacks nothing:
     the last output comes from the carry, which saves writing (and, in the backward
-    pass, reading) a ``(time, batch, out)`` array.
+    pass, reading) a ``(time, batch, out)`` array. ``steps_per_iteration`` overrides
+    :func:`scan_unroll`'s choice.
     """
     if feature_major:
         # (batch, time, ...) -> (time, ..., batch); states (batch, size) -> (size, batch).
@@ -85,7 +92,8 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
             outs.append(out)
         outputs = jnp.stack(outs) if stack else None
     else:
-        carry, outputs = jax.lax.scan(body, carry, xs, reverse=go_backwards)
+        carry, outputs = jax.lax.scan(body, carry, xs, reverse=go_backwards,
+                                      unroll=steps_per_iteration or scan_unroll(steps))
         if go_backwards and stack:
             # scan(reverse=True) stores step t's output at t; Keras lists outputs in the
             # order they were produced.
@@ -101,6 +109,21 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
     # (time, batch, out) or, feature-major, (time, out, batch) -> (batch, time, out)
     outputs = jnp.transpose(outputs, (2, 0, 1)) if feature_major else jnp.swapaxes(outputs, 0, 1)
     return last, outputs, final_states
+
+
+def scan_unroll(steps: int) -> int:
+    """How many time steps one iteration of the scan's loop runs; the values are the same.
+
+    On a GPU every loop iteration costs a launch and a check of the loop condition, which
+    at these sizes outweighs the step's own work: 8 steps per iteration trained B1
+    (GRU(16), 64 steps) at 138k samples/s against 62k with 1, B4 (LSTM(256), 100 steps)
+    at 30.7k against 16.1k, B2 without the mask at 203k against 97k (H100; 16 steps
+    gained little more and doubled compile times). On XLA's CPU backend unrolling measured
+    slower, so there each iteration runs one step. ``PELLUCID_SCAN_UNROLL=k`` sets it.
+    """
+    forced = os.environ.get("PELLUCID_SCAN_UNROLL")
+    chosen = int(forced) if forced else (ACCELERATOR_UNROLL if on_accelerator() else 1)
+    return max(1, min(chosen, steps))
 
 
 def _batch_first(output: jax.Array, feature_major: bool) -> jax.Array:

@@ -109,9 +109,13 @@ class LSTM(RNN):
         weights = (cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value)
         if mask is None:
             return cudnn_lstm.lstm_with_cudnn(sequences, states, *weights, self.go_backwards)
+        # The loop branch beside cuDNN's runs one step per iteration: with 8 (the GPU
+        # default) XLA returned wrong values from the cuDNN branch of this `cond`
+        # (zeros at real steps; H100, jax 0.11.2, tests/test_cudnn_lstm.py).
         return cudnn_lstm.masked_lstm_with_cudnn(sequences, states, mask, weights,
                                                  self.zero_output_for_mask,
-                                                 self.return_sequences, loop)
+                                                 self.return_sequences,
+                                                 lambda: loop(steps_per_iteration=1))
 
     def get_config(self) -> dict:
         return cell_layer_config(self)

@@ -184,12 +184,12 @@ class RNN(Layer):
         mask = self._check_mask(mask, sequences)
         states = self._initial_states(initial_state, batch, sequences)
 
-        def loop() -> tuple[Any, Any, Any]:
+        def loop(steps_per_iteration: int | None = None) -> tuple[Any, Any, Any]:
             step, xs, layout = self._step_function(sequences, training, constants)
             try:
                 return rnn(step, xs, states, mask, self.go_backwards, self.unroll,
                            self.zero_output_for_mask, self.return_sequences,
-                           layout.feature_major)
+                           layout.feature_major, steps_per_iteration)
             finally:
                 _clear_dropout_masks(self.cell)
 
