@@ -15,7 +15,7 @@ import numpy as np
 
 from pellucid import backend
 from pellucid.backend import compilation_cache
-from pellucid.backend.device import on_accelerator
+from pellucid.backend.device import convolution_compiler_options, on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 
@@ -31,15 +31,30 @@ def _inference_forward(model: Any) -> Any:
     return forward
 
 
-def _forward_fn(model: Any) -> Any:
+def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any:
     compilation_cache.enable()
     fn = getattr(model, "_predict_fn", None)
     if fn is None:
         forward = _inference_forward(model)
-
-        fn = jax.jit(forward)
+        fn = jax.jit(forward, compiler_options=_compiler_options(
+            model, forward, trainable, non_trainable, x))
         model._predict_fn = fn
     return fn
+
+
+def _compiler_options(model: Any, forward: Any, trainable: list, non_trainable: list,
+                      x: Any) -> dict:
+    """The XLA options for ``model``'s prediction programs (see
+    :func:`pellucid.backend.device.convolution_compiler_options`), from one trace of its
+    forward pass on CPUs, where they can differ; kept on the model."""
+    if on_accelerator():
+        return {}
+    convolves = getattr(model, "_predict_convolves", None)
+    if convolves is None:
+        convolves = execution.uses_convolution(
+            jax.make_jaxpr(forward)(trainable, non_trainable, x))
+        model._predict_convolves = convolves
+    return convolution_compiler_options() if convolves else {}
 
 
 def _structure_input(model: Any, xs: list) -> Any:
@@ -68,18 +83,21 @@ def predict_on_batch(model: Any, x: Any) -> Any:
 def _run(model: Any, xs: list) -> Any:
     _ensure_built(model, xs)
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
-    outputs, new_nt = _forward_fn(model)([v.value for v in t_vars], [v.value for v in nt_vars],
-                                         _structure_input(model, [jnp.asarray(a) for a in xs]))
+    trainable, non_trainable = [v.value for v in t_vars], [v.value for v in nt_vars]
+    x = _structure_input(model, [jnp.asarray(a) for a in xs])
+    outputs, new_nt = _forward_fn(model, trainable, non_trainable, x)(trainable, non_trainable,
+                                                                      x)
     for v, val in zip(nt_vars, new_nt, strict=True):
         v._value = val
     return jax.tree_util.tree_map(np.asarray, outputs)
 
 
-def _block_fn(model: Any) -> Any:
+def _block_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any:
     """``run(trainable, non_trainable, xs, indices, count)``: forward over a block of batches.
 
     Jitted once per model and kept on it; like training blocks, the loop runs on the
-    device so one dispatch predicts ``indices.shape[0]`` batches.
+    device so one dispatch predicts ``indices.shape[0]`` batches. ``x`` is one batch of
+    input, for choosing compiler options.
     """
     compilation_cache.enable()
     fn = getattr(model, "_predict_block_fn", None)
@@ -113,7 +131,8 @@ def _block_fn(model: Any) -> Any:
             new_nt, outs = jax.lax.fori_loop(0, count, body, (non_trainable, init))
             return outs, new_nt
 
-        fn = jax.jit(run)
+        fn = jax.jit(run, compiler_options=_compiler_options(
+            model, forward, trainable, non_trainable, x))
         model._predict_block_fn = fn
     return fn
 
@@ -145,7 +164,8 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
     trainable = [v.value for v in t_vars]
     non_trainable = [v.value for v in nt_vars]
-    fn = _block_fn(model)
+    fn = _block_fn(model, trainable, non_trainable,
+                   _structure_input(model, [a[:batch_size] for a in device_xs]))
     index_arrays = (np.arange(i * batch_size, min((i + 1) * batch_size, n))
                     for i in range(n_steps))
     parts = []

@@ -24,7 +24,7 @@ import numpy as np
 from pellucid import backend, optimizers
 from pellucid import callbacks as callbacks_module
 from pellucid.backend import compilation_cache
-from pellucid.backend.device import on_accelerator
+from pellucid.backend.device import convolution_compiler_options, on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 from pellucid.training.compile_utils import CompiledLossesAndMetrics
@@ -153,8 +153,11 @@ class Trainer:
         def init_logs(state: tuple) -> dict:
             return compiled.compute_metrics(state[3])
 
-        block = jax.jit(execution.loop_steps(step, init_logs), donate_argnums=(0,))
-        return jax.jit(step, donate_argnums=(0,)), execution.Executables(block)
+        options = self._compiler_options()
+        block = jax.jit(execution.loop_steps(step, init_logs), donate_argnums=(0,),
+                        compiler_options=options)
+        return (jax.jit(step, donate_argnums=(0,), compiler_options=options),
+                execution.Executables(block))
 
     def _make_test_fn(self) -> Any:
         compiled = self.compiled
@@ -171,7 +174,12 @@ class Trainer:
         def indexed_step(state: tuple, arrays: tuple, index: Any) -> tuple[Any, dict]:
             return step(state, jax.tree_util.tree_map(lambda a: a[index], arrays))
 
-        return jax.jit(step), jax.jit(indexed_step)
+        options = self._compiler_options()
+        return (jax.jit(step, compiler_options=options),
+                jax.jit(indexed_step, compiler_options=options))
+
+    def _compiler_options(self) -> dict:
+        return convolution_compiler_options() if self._convolves else {}
 
     # --- public API ---------------------------------------------------------------------
     @property
