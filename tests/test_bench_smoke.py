@@ -1,5 +1,6 @@
 """Every benchmark model still builds and trains a step in pellucid (keeps bench/ honest)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -52,3 +53,16 @@ def test_step_cost_calls_the_compiled_training_step():
     _, lowered, call = step_cost.pellucid_step(case, x, y)
     assert np.isfinite(float(call()["loss"]))
     assert step_cost._cost(lowered)["flops"] > 0
+
+
+def test_cpus_option_confines_the_child_processes():
+    import subprocess  # noqa: PLC0415
+
+    from bench.__main__ import _pinned  # noqa: PLC0415
+
+    cpu = min(os.sched_getaffinity(0))
+    script = "import os; print(sorted(os.sched_getaffinity(0)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, preexec_fn=_pinned({cpu}))
+    assert done.stdout.strip() == f"[{cpu}]"
+    assert _pinned(None) is None
