@@ -7,6 +7,7 @@ per block (see :mod:`pellucid.training.execution`); outputs come back in one tra
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -92,12 +93,13 @@ def _run(model: Any, xs: list) -> Any:
     return jax.tree_util.tree_map(np.asarray, outputs)
 
 
-def _block_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any:
+def _block_fn(model: Any, trainable: list, non_trainable: list,
+              first_batch: Callable[[], Any]) -> Any:
     """``run(trainable, non_trainable, xs, indices, count)``: forward over a block of batches.
 
     Jitted once per model and kept on it; like training blocks, the loop runs on the
-    device so one dispatch predicts ``indices.shape[0]`` batches. ``x`` is one batch of
-    input, for choosing compiler options.
+    device so one dispatch predicts ``indices.shape[0]`` batches. ``first_batch()``
+    gives one batch of input, traced once to choose compiler options.
     """
     compilation_cache.enable()
     fn = getattr(model, "_predict_block_fn", None)
@@ -132,7 +134,7 @@ def _block_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any:
             return outs, new_nt
 
         fn = jax.jit(run, compiler_options=_compiler_options(
-            model, forward, trainable, non_trainable, x))
+            model, forward, trainable, non_trainable, first_batch()))
         model._predict_block_fn = fn
     return fn
 
@@ -165,7 +167,7 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     trainable = [v.value for v in t_vars]
     non_trainable = [v.value for v in nt_vars]
     fn = _block_fn(model, trainable, non_trainable,
-                   _structure_input(model, [a[:batch_size] for a in device_xs]))
+                   lambda: _structure_input(model, [a[:batch_size] for a in device_xs]))
     index_arrays = (np.arange(i * batch_size, min((i + 1) * batch_size, n))
                     for i in range(n_steps))
     parts = []
