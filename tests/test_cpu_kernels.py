@@ -37,14 +37,14 @@ def test_convolution_programs_are_compiled_for_ynnpack(monkeypatch):
     assert device.convolution_compiler_options() == device.YNNPACK_FUSIONS
     model, _, _ = _train_and_predict(monkeypatch, "1")
     assert model._trainer._compiler_options() == device.YNNPACK_FUSIONS
-    assert model._predict_convolves is True
+    assert model._forward_convolves is True
 
     dense = pellucid.Sequential([pellucid.Input((4,)), layers.Dense(2)])
     dense.compile("sgd", "mse")
     dense.fit(np.ones((8, 4), "float32"), np.ones((8, 2), "float32"), verbose=0)
     dense.predict(np.ones((8, 4), "float32"), verbose=0)
     assert dense._trainer._compiler_options() == {}
-    assert dense._predict_convolves is False
+    assert dense._forward_convolves is False
 
     monkeypatch.setenv("PELLUCID_CPU_YNNPACK", "0")
     assert device.convolution_compiler_options() == {}

@@ -47,14 +47,15 @@ def _compiler_options(model: Any, forward: Any, trainable: list, non_trainable: 
                       x: Any) -> dict:
     """The XLA options for ``model``'s prediction programs (see
     :func:`pellucid.backend.device.convolution_compiler_options`), from one trace of its
-    forward pass on CPUs, where they can differ; kept on the model."""
+    forward pass on CPUs, where they can differ (or the trainer's, which traced the same
+    forward pass); kept on the model."""
     if on_accelerator():
         return {}
-    convolves = getattr(model, "_predict_convolves", None)
+    convolves = getattr(model, "_forward_convolves", None)
     if convolves is None:
         convolves = execution.uses_convolution(
             jax.make_jaxpr(forward)(trainable, non_trainable, x))
-        model._predict_convolves = convolves
+        model._forward_convolves = convolves
     return convolution_compiler_options() if convolves else {}
 
 

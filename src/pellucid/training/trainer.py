@@ -95,6 +95,7 @@ class Trainer:
         )(jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((probe,) + a.shape[1:],
                                                                 a.dtype), x_struct))
         self._convolves = execution.uses_convolution(jaxpr)
+        model._forward_convolves = self._convolves  # predict's programs reuse it
         out_structs = jax.tree_util.tree_leaves(out)
         if y_batch is not None:
             if len(y_batch) != len(out_structs):
