@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import pellucid as keras
-from pellucid.backend import random_draws
+from pellucid.backend import random_draws, threefry
+from pellucid.backend.random import seeded_key
 
 
 class _CompileLog(logging.Handler):
@@ -40,13 +41,76 @@ def _compiles():
         logger.removeHandler(handler)
 
 
-def test_dense_layers_of_many_shapes_compile_at_most_one_draw_program():
-    random_draws.draw("uniform", np.array([1, 0], np.uint32), (2,))  # compiled already
+def test_dense_layers_of_many_shapes_compile_nothing():
+    # Their uniform draws are small enough for NumPy (the CPU's rounding is checked below).
     with _compiles() as names:
         for units, inputs in [(3, 5), (7, 11), (13, 2), (64, 30), (1, 129)]:
             layer = keras.layers.Dense(units)
             layer.build((None, inputs))
     assert names == []
+
+
+def test_a_recurrent_layer_compiles_only_the_normal_draw():
+    random_draws.draw("normal", np.array([1, 0], np.uint32), (2,))  # compiled already
+    with _compiles() as names:
+        keras.layers.LSTM(24).build((None, 5, 3))  # orthogonal: normal draw + LAPACK QR
+        keras.layers.GRU(7).build((None, 5, 9))
+    assert names == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 10**9, 2**31 - 1])
+def test_keys_made_on_the_host_equal_jax_random(seed):
+    assert np.array_equal(threefry.seed_key(seed), np.asarray(jax.random.PRNGKey(seed)))
+    for data in [0, 1, 7, 2**31, 2**32 - 1]:
+        theirs = np.asarray(jax.random.fold_in(jax.random.PRNGKey(seed), data))
+        np.testing.assert_array_equal(threefry.fold_in(threefry.seed_key(seed), data), theirs)
+        np.testing.assert_array_equal(np.asarray(seeded_key(seed, data)), theirs)
+    key = np.array([seed, 99], np.uint32)
+    np.testing.assert_array_equal(threefry.random_bits(key, 0, 1001),
+                                  np.asarray(jax.random.bits(jnp.asarray(key), (1001,))))
+    with pytest.raises(ValueError, match="seeds in"):
+        threefry.seed_key(-1)
+
+
+def test_out_of_range_seeds_still_give_jax_random_keys():
+    for seed in [2**31, 2**40]:
+        if seed >= 2**32 and not jax.config.jax_enable_x64:
+            continue  # jax.random refuses 64-bit seeds in 32-bit mode, as seeded_key does
+        np.testing.assert_array_equal(
+            np.asarray(seeded_key(seed, 3)),
+            np.asarray(jax.random.fold_in(jax.random.PRNGKey(seed), 3)))
+
+
+def _random_bounds(rng: np.random.Generator) -> tuple[float, float]:
+    low = np.float32(rng.uniform(-5, 5) * 10.0 ** rng.integers(-4, 3))
+    return float(low), float(np.float32(low + rng.uniform(1e-3, 5) * 10.0 ** rng.integers(-4, 3)))
+
+
+def test_host_uniform_draws_are_bit_identical_to_jax_random():
+    # Initializer bounds (symmetric limits, [0, 1)) and random ones, some of which the host
+    # path declines (shift far above the scale) and the program draws instead.
+    rng = np.random.default_rng(0)
+    bounds = [(-0.3, 0.7), (-0.05, 0.05), (0.0, 1.0), (-1.0, 1.0), (2.0, 2.5),
+              (1000.0, 1000.5), (-1e-30, 1e-30)] + [_random_bounds(rng) for _ in range(24)]
+    on_host = 0
+    for low, high in bounds:
+        key = rng.integers(0, 2**32, size=2, dtype=np.uint32)
+        size = int(rng.integers(1, 40_000))
+        on_host += random_draws._host_matches(np.float32(low), np.float32(high))
+        ours = random_draws.draw("uniform", key, (size,), low, high)
+        theirs = np.asarray(jax.random.uniform(jnp.asarray(key), (size,), minval=low,
+                                               maxval=high))
+        np.testing.assert_array_equal(ours.view(np.uint32), theirs.view(np.uint32))
+    if random_draws._fused_multiply_add():
+        assert 10 < on_host < len(bounds)  # both paths were compared
+
+
+def test_float64_exactness_rule():
+    exact = random_draws._exact_in_float64
+    assert exact(np.float32(0.1), np.float32(-0.05))
+    assert exact(np.float32(1.0), np.float32(0.0))
+    assert not exact(np.float32(0.5), np.float32(1000.0))  # shift 11 binades above
+    assert not exact(np.float32(1.0), np.float32(np.inf))
 
 
 @pytest.mark.parametrize("kind", random_draws.KINDS)

@@ -147,11 +147,12 @@ class RandomInitializer(Initializer):
 
     # float32 draws come from fixed-size programs compiled once per process (see
     # backend/random_draws.py); other dtypes use jax.random, which compiles per shape.
-    def normal(self, shape: Shape, dtype: Any, mean: float, stddev: float) -> jax.Array:
-        key = self.key()
-        if random_draws.can_draw(key, dtype):
-            sample = random_draws.draw("normal", key, shape)
-            return jax.device_put(random_draws.affine(sample, stddev, mean))
+    def normal(self, shape: Shape, dtype: Any, mean: float, stddev: float,
+               key: Any = None) -> jax.Array:
+        key = self.key() if key is None else key
+        sample = _host_normal(key, shape, dtype, mean, stddev)
+        if sample is not None:
+            return jax.device_put(sample)
         return jax.random.normal(key, shape=tuple(shape), dtype=dtype) * stddev + mean
 
     def truncated_normal(self, shape: Shape, dtype: Any, mean: float, stddev: float) -> jax.Array:
@@ -340,8 +341,14 @@ class Orthogonal(RandomInitializer):
                 f"Received: shape={tuple(shape)} of rank {len(shape)}."
             )
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        sample = self.normal((max(rows, cols), min(rows, cols)), _dtype(dtype), 0.0, 1.0)
-        transpose, shape = rows < cols, tuple(shape)
+        sample_shape, dtype = (max(rows, cols), min(rows, cols)), _dtype(dtype)
+        transpose, shape, key = rows < cols, tuple(shape), self.key()
+        if dtype == jnp.float32 and jax.default_backend() == "cpu":
+            host_sample = _host_normal(key, sample_shape, dtype, 0.0, 1.0)
+            if host_sample is not None:
+                return jax.device_put(_orthonormalize_on_host(host_sample, transpose,
+                                                              self.gain, shape))
+        sample = self.normal(sample_shape, dtype, 0.0, 1.0, key=key)
         if isinstance(sample, jax.core.Tracer):
             return _orthonormalize(sample, transpose, self.gain, shape)
         aval = (tuple(sample.shape), sample.dtype)
@@ -358,6 +365,38 @@ def _orthonormalize(sample: jax.Array, transpose: bool, gain: float,
     if transpose:
         q = q.T
     return gain * jnp.reshape(q, shape)
+
+
+def _orthonormalize_on_host(sample: np.ndarray, transpose: bool, gain: float,
+                            shape: tuple[int, ...]) -> np.ndarray:
+    """:func:`_orthonormalize` of a float32 sample with the LAPACK routines that JAX's
+    CPU QR calls (SciPy's ``sgeqrf`` and ``sorgqr`` with the optimal workspace), so the
+    values are the same bits without compiling or loading a program per shape."""
+    from scipy.linalg import lapack  # noqa: PLC0415 (a 0.1 s import only RNNs need)
+
+    columns = sample.shape[1]
+    factored, tau, _, info = lapack.sgeqrf(
+        sample, lwork=max(1, int(lapack.sgeqrf(sample, lwork=-1)[2][0])))
+    if info == 0:
+        reflectors = factored[:, :columns]
+        lwork = max(1, int(lapack.sorgqr(reflectors, tau, lwork=-1)[1][0]))
+        q, _, info = lapack.sorgqr(reflectors, tau, lwork=lwork)
+    if info != 0:
+        raise FloatingPointError(f"LAPACK's QR failed (info={info}) for a sample of "
+                                 f"shape {sample.shape}.")
+    q = q * np.sign(np.diagonal(factored)[:columns])
+    if transpose:
+        q = q.T
+    return np.float32(gain) * np.reshape(q, shape)
+
+
+def _host_normal(key: Any, shape: Shape, dtype: Any, mean: float,
+                 stddev: float) -> np.ndarray | None:
+    """``jax.random.normal(key, shape) * stddev + mean`` computed without a program per
+    shape, or None where only ``jax.random`` gives those values (see random_draws)."""
+    if not random_draws.can_draw(key, dtype):
+        return None
+    return random_draws.affine(random_draws.draw("normal", key, shape), stddev, mean)
 
 
 @functools.lru_cache(maxsize=64)

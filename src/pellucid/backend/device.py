@@ -52,7 +52,7 @@ def convolution_compiler_options() -> dict[str, str]:
 def _xla_takes(options: tuple) -> bool:
     """Whether this XLA compiles with ``options`` (older ones reject unknown options)."""
     try:
-        jax.jit(lambda x: x + 1).lower(jnp.zeros(2, jnp.float32)).compile(
+        jax.jit(lambda x: x + 1).lower(jax.ShapeDtypeStruct((2,), jnp.float32)).compile(
             compiler_options=dict(options))
     except Exception:  # an unknown option or value: XLA raises its runtime error
         return False

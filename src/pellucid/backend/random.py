@@ -19,6 +19,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from pellucid.backend import threefry
+
 _local = threading.local()
 
 
@@ -32,7 +34,15 @@ class _GlobalStream:
 
     def next(self) -> jax.Array:
         self.counter += 1
-        return jax.random.fold_in(jax.random.PRNGKey(self.seed), self.counter)
+        return seeded_key(self.seed, self.counter)
+
+
+def seeded_key(seed: int, counter: int) -> jax.Array:
+    """``jax.random.fold_in(jax.random.PRNGKey(seed), counter)``; for the usual seeds it
+    is computed in NumPy (no XLA program to compile or load before the first step)."""
+    if 0 <= seed < 2**31 and 0 <= counter < 2**32:
+        return jax.device_put(threefry.fold_in(threefry.seed_key(seed), counter))
+    return jax.random.fold_in(jax.random.PRNGKey(seed), counter)
 
 
 _global = _GlobalStream(None)
@@ -95,7 +105,7 @@ def draw_key(generator: SeedGenerator | None = None) -> jax.Array:
         return stack[-1].next(seed)
     if generator is not None and generator.seed is not None:
         generator._counter += 1
-        return jax.random.fold_in(jax.random.PRNGKey(generator.seed), generator._counter)
+        return seeded_key(generator.seed, generator._counter)
     return _global.next()
 
 

@@ -14,12 +14,20 @@ repeats ``jax.random``'s own float arithmetic; the affine ``* stddev + mean`` th
 apply eagerly is done in NumPy float32, the same two correctly rounded operations (inside
 one XLA program they would be fused and round differently). Three programs per process,
 slow enough to compile that the persistent cache keeps them for the next process.
+
+On the CPU, uniform draws of up to ``HOST_UNIFORM_LIMIT`` elements skip the program:
+NumPy computes the same bits (:mod:`pellucid.backend.threefry`) and the same float
+arithmetic, which saves loading the program (0.1-0.2 s) for the small kernels most models
+have. XLA computes ``floats * (maxval - minval) + minval`` as one fused multiply-add, rounded
+once; NumPy forms it in float64, which is exact when the two terms' exponents are close
+(:func:`_exact_in_float64`), so one rounding to float32 gives the same value.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import platform
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -30,13 +38,17 @@ import numpy as np
 from jax import lax
 from jax.extend.random import threefry2x32_p
 
-from pellucid.backend import compilation_cache
+from pellucid.backend import compilation_cache, threefry
 
 # Elements per program call: large enough that a big kernel takes few calls, small
 # enough that a bias does not wait for a large draw it throws away.
 CHUNK = 1 << 16
 
 KINDS = ("uniform", "normal", "truncated_normal")
+
+# NumPy makes about 18M random words a second on one core, the compiled program 100M:
+# beyond this size loading the program once is the cheaper way.
+HOST_UNIFORM_LIMIT = 1 << 20
 
 _compiled: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -119,13 +131,64 @@ def draw(kind: str, key: Any, shape: Sequence[int], minval: float = 0.0,
         raise ValueError(f"A draw of {size} elements is too large.")
     if size == 0:
         return np.zeros(shape, np.float32)
-    program = _program(kind)
     key = np.asarray(key, np.uint32)
     low, high = np.float32(minval), np.float32(maxval)
+    if kind == "uniform" and size <= HOST_UNIFORM_LIMIT and _host_matches(low, high):
+        return _uniform_on_host(threefry.random_bits(key, 0, size), low, high).reshape(shape)
+    program = _program(kind)
     parts = [np.asarray(program(key, np.uint32(offset), low, high))
              for offset in range(0, size, CHUNK)]
     flat = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return flat[:size].reshape(shape)
+
+
+def _uniform_on_host(bits: np.ndarray, low: np.float32, high: np.float32) -> np.ndarray:
+    """:func:`_uniform` in NumPy, the multiply-add rounded once as XLA's fused one is."""
+    float_bits = (bits >> np.uint32(32 - 23)) | np.array(1.0, np.float32).view(np.uint32)
+    floats = float_bits.view(np.float32) - np.float32(1.0)
+    scale = high - low
+    fused = (floats.astype(np.float64) * np.float64(scale) + np.float64(low)).astype(np.float32)
+    return np.maximum(low, fused)
+
+
+def _host_matches(low: np.float32, high: np.float32) -> bool:
+    """Whether :func:`_uniform_on_host` reproduces the program for these bounds."""
+    return _fused_multiply_add() and _exact_in_float64(high - low, low)
+
+
+def _exact_in_float64(scale: np.float32, shift: np.float32) -> bool:
+    """Whether ``u * scale + shift`` is exact in float64 for every ``u = k * 2**-23 < 1``.
+
+    The product has at most 47 significant bits, its lowest at ``ulp(scale) * 2**-23``;
+    the sum's bits then span at most 53 when ``shift``'s exponent is at most 5 above
+    ``scale``'s and at most 28 below it.
+    """
+    if not (np.isfinite(scale) and np.isfinite(shift)):
+        return False
+    tiny = np.finfo(np.float32).tiny
+    if shift == 0:
+        return bool(scale == 0 or abs(scale) >= tiny)
+    if abs(scale) < tiny or abs(shift) < tiny:
+        return False
+    gap = int(np.frexp(shift)[1]) - int(np.frexp(scale)[1])
+    return -28 <= gap <= 5
+
+
+@functools.cache
+def _fused_multiply_add() -> bool:
+    """Whether XLA's CPU code fuses multiply and add here: 64-bit ARM always, x86 with the
+    FMA extension. On accelerators the programs keep drawing (their rounding is the
+    device's own)."""
+    if jax.default_backend() != "cpu":
+        return False
+    machine = platform.machine().lower()
+    if machine in ("arm64", "aarch64"):
+        return True
+    try:
+        with open("/proc/cpuinfo") as info:
+            return any(line.startswith("flags") and "fma" in line.split() for line in info)
+    except OSError:  # not Linux: keep to the program, whose rounding is XLA's own
+        return False
 
 
 def affine(sample: np.ndarray, scale: float, shift: float) -> np.ndarray:

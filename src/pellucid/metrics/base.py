@@ -16,6 +16,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from pellucid.backend import Variable, to_snake_case, unique_name, unwrap
 from pellucid.losses import match_ranks
@@ -133,7 +134,7 @@ class Sum(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def init_state(self) -> State:
-        return {"total": jnp.zeros((), self.dtype)}
+        return {"total": jax.device_put(np.zeros((), self.dtype))}
 
     def update(self, state: State, values: Any, sample_weight: Any = None) -> State:
         values, _ = samplewise(_f32(values), sample_weight, jnp.sum, self.dtype)
@@ -153,7 +154,8 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def init_state(self) -> State:
-        return {"total": jnp.zeros((), self.dtype), "count": jnp.zeros((), self.dtype)}
+        return {"total": jax.device_put(np.zeros((), self.dtype)),
+                "count": jax.device_put(np.zeros((), self.dtype))}
 
     def update(self, state: State, values: Any, sample_weight: Any = None) -> State:
         values, weights = samplewise(_f32(values), sample_weight, jnp.mean, self.dtype)

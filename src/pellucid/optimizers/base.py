@@ -147,10 +147,10 @@ class Optimizer:
             for names, value in self.slot_groups()
             for name in names
         }
+        iteration = jax.device_put(np.zeros((), np.int32))
         state: State = {
-            "iteration": jnp.zeros((), jnp.int32),
-            "learning_rate": jnp.asarray(self._rate_for(jnp.zeros((), jnp.int32), None),
-                                         jnp.float32),
+            "iteration": iteration,
+            "learning_rate": self._initial_rate(iteration),
             "slots": slots,
         }
         extra = self.init_extra(params)
@@ -200,6 +200,12 @@ class Optimizer:
         if extra:
             new_state["extra"] = extra
         return new_params, new_state
+
+    def _initial_rate(self, iteration: jax.Array) -> jax.Array:
+        rate = self._learning_rate
+        if isinstance(rate, (int, float, np.number)) and not isinstance(rate, bool):
+            return jax.device_put(np.float32(rate))  # a transfer: jnp.asarray compiles
+        return self._rate_for(iteration, None)
 
     def _rate_for(self, iteration: jax.Array, stored: Any) -> jax.Array:
         rate = self._learning_rate

@@ -163,12 +163,15 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     """Outputs for array inputs: data placed on the device once, blocks of batches."""
     _ensure_built(model, xs)
     n = min(xs[0].shape[0], n_steps * batch_size)
-    device_xs = [jnp.asarray(a) for a in xs]
+    # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
+    device_xs = [jax.device_put(a) if isinstance(a, (np.ndarray, jax.Array)) else jnp.asarray(a)
+                 for a in xs]
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
     trainable = [v.value for v in t_vars]
     non_trainable = [v.value for v in nt_vars]
-    fn = _block_fn(model, trainable, non_trainable,
-                   lambda: _structure_input(model, [a[:batch_size] for a in device_xs]))
+    fn = _block_fn(model, trainable, non_trainable, lambda: _structure_input(model, [
+        jax.ShapeDtypeStruct((min(batch_size, a.shape[0]),) + a.shape[1:], a.dtype)
+        for a in device_xs]))
     index_arrays = (np.arange(i * batch_size, min((i + 1) * batch_size, n))
                     for i in range(n_steps))
     parts = []
@@ -181,9 +184,10 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     for v, val in zip(nt_vars, non_trainable, strict=True):
         v._value = val
     # One transfer at the end: reading each block's outputs as it finished would make
-    # Python wait for the device between blocks.
+    # Python wait for the device between blocks. Cut on the host: slicing on the device
+    # compiles a program per block length.
     pieces = [jax.tree_util.tree_map(
-        lambda o, c=count: np.asarray(o[:c]).reshape((-1,) + o.shape[2:]), outs)
+        lambda o, c=count: np.asarray(o)[:c].reshape((-1,) + o.shape[2:]), outs)
         for outs, count in parts]
     return jax.tree_util.tree_map(lambda *p: np.concatenate(p, axis=0), *pieces)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from pellucid import activations, backend, initializers
 from pellucid.layers.recurrent import cudnn_lstm
@@ -49,11 +50,12 @@ class LSTMCell(RecurrentCell):
         base, units = self.bias_initializer, self.units
 
         def forget_ones(shape: Any, dtype: Any = None) -> jax.Array:
-            return jnp.concatenate([
-                jnp.asarray(base((units,), dtype=dtype)),
-                jnp.asarray(initializers.get("ones")((units,), dtype=dtype)),
-                jnp.asarray(base((2 * units,), dtype=dtype)),
-            ])
+            parts = [base((units,), dtype=dtype), initializers.get("ones")((units,), dtype=dtype),
+                     base((2 * units,), dtype=dtype)]
+            if any(isinstance(part, jax.core.Tracer) for part in parts):
+                return jnp.concatenate([jnp.asarray(part) for part in parts])
+            # Joined on the host: an eager concatenate compiles a program per width.
+            return jax.device_put(np.concatenate([np.asarray(part) for part in parts]))
 
         return forget_ones
 
