@@ -12,6 +12,7 @@ import numpy as np
 from pellucid import activations, backend, initializers
 from pellucid.layers.recurrent import cudnn_lstm
 from pellucid.layers.recurrent.base_cell import RecurrentCell
+from pellucid.layers.recurrent.lstm_gates import lstm_gates, takes_written_gradient
 from pellucid.layers.recurrent.rnn import RNN, cell_layer_config, split_layer_kwargs
 from pellucid.layers.recurrent.step_layout import BATCH_MAJOR, StepLayout
 
@@ -63,6 +64,9 @@ class LSTMCell(RecurrentCell):
                        layout: StepLayout = BATCH_MAJOR) -> tuple[jax.Array, list]:
         h, c = states
         z = projected + self.recurrent_product(h, recurrent_masks, layout=layout)
+        if takes_written_gradient(self, layout):
+            h, c = lstm_gates(z, c)
+            return h, [h, c]
         z_i, z_f, z_g, z_o = layout.blocks(z, 4)
         gate = self.recurrent_activation
         c = gate(z_f) * c + gate(z_i) * self.activation(z_g)
