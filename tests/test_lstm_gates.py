@@ -80,3 +80,17 @@ def test_masked_lstm_layer_gradient_matches_keras_either_way(monkeypatch, writte
     expected = jax.grad(their_loss)([v.value for v in theirs.trainable_variables])
     for g, e in zip(grads, expected, strict=True):
         np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-4, atol=1e-5)
+
+
+def test_forward_mode_works_for_explanations():
+    # jax.jacfwd (used by the dependency explanations) needs a JVP rule.
+    rng = np.random.default_rng(5)
+    z = jnp.asarray(rng.normal(size=(2, 12)), jnp.float32)
+    c = jnp.asarray(rng.normal(size=(2, 3)), jnp.float32)
+    ours = jax.jacfwd(lambda z: lstm_gates(z, c)[0])(z)
+    theirs = jax.jacfwd(lambda z: _formula(z, c)[0])(z)
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=2e-6, atol=1e-7)
+    model = pellucid.Sequential([pellucid.Input((4, 2)), pellucid.layers.LSTM(40)])
+    x = rng.normal(size=(1, 4, 2)).astype("float32")
+    jac = jax.jacfwd(lambda x: model(x))(x)
+    assert jac.shape == (1, 40, 1, 4, 2) and np.isfinite(np.asarray(jac)).all()

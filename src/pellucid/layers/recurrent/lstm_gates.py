@@ -6,16 +6,17 @@ and the previous cell state ``c``::
     i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o);  g = tanh(z_g)
     c' = f * c + i * g;                                  h' = o * tanh(c')
 
-and backward, from ``dh'`` and ``dc'``::
+and its derivative, written as a JVP (reverse mode is its transpose, and forward-mode
+``jax.jacfwd`` works too)::
 
-    dc  = dc' + dh' * o * (1 - tanh(c')^2)
-    dz  = [dc * g * i(1-i),  dc * c * f(1-f),  dc * i * (1-g^2),  dh' * tanh(c') * o(1-o)]
-    dc_prev = dc * f
+    dc' = f dc + c f(1-f) dz_f + i (1-g^2) dz_g + g i(1-i) dz_i
+    dh' = o (1 - tanh(c')^2) dc' + tanh(c') o(1-o) dz_o
 
 The values are those of the layer's own formula (the forward pass is the same
 operations); the gradient agrees with automatic differentiation to float32 rounding.
 Why write it out: differentiating the step automatically saved more arrays per time step
-and spent more elementwise passes on the backward loop. Measured on XLA's CPU backend
+and spent more elementwise passes on the backward loop (as a JVP the gain is nearly that
+of a hand-written VJP: 10.85 against 10.60 ms below). Measured on XLA's CPU backend
 (gradient of an Embedding + LSTM, same process, batch-major): LSTM(32) at batch 200,
 50 steps 12.2 -> 10.7 ms (two threads) and 12.5 -> 10.7 ms (one core); LSTM(128) at
 batch 128 55 -> 49 ms; LSTM(256) at batch 64 133 -> 127 ms. Feature-major steps (small
@@ -42,27 +43,27 @@ def takes_written_gradient(cell: object, layout: StepLayout) -> bool:
             and getattr(cell, "recurrent_activation", None) is activations.sigmoid)
 
 
-@jax.custom_vjp
+@jax.custom_jvp
 def lstm_gates(z: jax.Array, c: jax.Array) -> tuple[jax.Array, jax.Array]:
     """``(h', c')`` of one batch-major LSTM step from ``z`` and ``c``."""
-    return _forward(z, c)[0]
+    i, f, g, o = _activations(z)
+    c_new = f * c + i * g
+    return o * jnp.tanh(c_new), c_new
 
 
-def _forward(z: jax.Array, c: jax.Array) -> tuple[tuple[jax.Array, jax.Array], tuple]:
+def _activations(z: jax.Array) -> tuple[jax.Array, ...]:
     z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)
-    i, f, g, o = jax.nn.sigmoid(z_i), jax.nn.sigmoid(z_f), jnp.tanh(z_g), jax.nn.sigmoid(z_o)
+    return jax.nn.sigmoid(z_i), jax.nn.sigmoid(z_f), jnp.tanh(z_g), jax.nn.sigmoid(z_o)
+
+
+@lstm_gates.defjvp
+def _lstm_gates_jvp(primals: tuple, tangents: tuple) -> tuple[tuple, tuple]:
+    (z, c), (dz, dc) = primals, tangents
+    i, f, g, o = _activations(z)
     c_new = f * c + i * g
     tanh_c = jnp.tanh(c_new)
-    return (o * tanh_c, c_new), (c, tanh_c, i, f, g, o)
-
-
-def _backward(saved: tuple, cotangents: tuple) -> tuple[jax.Array, jax.Array]:
-    c, tanh_c, i, f, g, o = saved
-    dh, dc_new = cotangents
-    dc = dc_new + dh * o * (1 - tanh_c * tanh_c)
-    dz = jnp.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f),
-                          dc * i * (1 - g * g), dh * tanh_c * o * (1 - o)], axis=-1)
-    return dz, dc * f
-
-
-lstm_gates.defvjp(_forward, _backward)
+    dz_i, dz_f, dz_g, dz_o = jnp.split(dz, 4, axis=-1)
+    dc_new = (f * dc + (c * f * (1 - f)) * dz_f + (i * (1 - g * g)) * dz_g
+              + (g * i * (1 - i)) * dz_i)
+    dh = (o * (1 - tanh_c * tanh_c)) * dc_new + (tanh_c * o * (1 - o)) * dz_o
+    return (o * tanh_c, c_new), (dh, dc_new)
