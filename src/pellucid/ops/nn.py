@@ -6,7 +6,6 @@ and ``glu``, which work along ``axis``.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import jax
@@ -164,44 +163,9 @@ def log_probabilities(output: jax.Array, from_logits: bool, axis: int = -1) -> j
     renormalised and clipped ``log(clip(output / sum(output), 1e-7, 1 - 1e-7))``."""
     if from_logits:
         return jax.nn.log_softmax(output, axis=axis)
-    return clipped_log_probabilities(output, axis)
-
-
-@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
-def clipped_log_probabilities(output: jax.Array, axis: int = -1) -> jax.Array:
-    """``log(clip(output / sum(output, axis), 1e-7, 1 - 1e-7))``, Keras's ``log p`` for
-    crossentropies on probabilities, with its derivative written out::
-
-        q = output / s,  s = sum(output);  d log(clip(q)) = slope * dq / clip(q),
-        dq = (d output - q * sum(d output)) / s
-
-    where ``slope`` is ``jnp.clip``'s (1 inside the bounds, 1/2 on one, 0 outside). The
-    values are the same operations; derivatives agree to float32 rounding. Why: XLA's
-    CPU code differentiated the clip into five passes of compares and selects over the
-    ``(rows, classes)`` array, each broadcasting a per-row value across a narrow class
-    axis: the loss of 8192 rows of 15 classes took 1.6 ms forward and backward, 1.0 ms
-    written out, and B1 (a softmax per time step) trains 12-15% faster on two threads.
-    Written as a JVP, so forward-mode derivatives (``jax.jacfwd``) work too.
-    """
-    return jnp.log(_clipped_share(output, axis)[1])
-
-
-def _clipped_share(output: jax.Array, axis: int) -> tuple[jax.Array, jax.Array, jax.Array]:
     # Probabilities are renormalised and clipped so log never sees 0.
-    total = jnp.sum(output, axis, keepdims=True)
-    share = output / total
-    return share, jnp.clip(share, _EPSILON, 1.0 - _EPSILON), total
-
-
-@clipped_log_probabilities.defjvp
-def _clipped_log_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
-    (output,), (d_output,) = primals, tangents
-    share, clipped, total = _clipped_share(output, axis)
-    low, high = _EPSILON, 1.0 - _EPSILON
-    slope = jnp.where((share > low) & (share < high), 1.0,
-                      jnp.where((share == low) | (share == high), 0.5, 0.0))
-    d_share = (d_output - share * jnp.sum(d_output, axis, keepdims=True)) / total
-    return jnp.log(clipped), d_share * (slope.astype(clipped.dtype) / clipped)
+    output = output / jnp.sum(output, axis, keepdims=True)
+    return jnp.log(jnp.clip(output, _EPSILON, 1.0 - _EPSILON))
 
 
 @array_args
