@@ -41,8 +41,10 @@ def _compiles():
         logger.removeHandler(handler)
 
 
-def test_dense_layers_of_many_shapes_compile_nothing():
-    # Their uniform draws are small enough for NumPy (the CPU's rounding is checked below).
+def test_dense_layers_of_many_shapes_compile_nothing(monkeypatch):
+    # Their uniform draws are small enough for NumPy (the CPU's rounding is checked below),
+    # within the time NumPy may spend before the program takes over.
+    monkeypatch.setattr(random_draws, "_host_seconds", 0.0)
     with _compiles() as names:
         for units, inputs in [(3, 5), (7, 11), (13, 2), (64, 30), (1, 129)]:
             layer = keras.layers.Dense(units)
@@ -86,9 +88,11 @@ def _random_bounds(rng: np.random.Generator) -> tuple[float, float]:
     return float(low), float(np.float32(low + rng.uniform(1e-3, 5) * 10.0 ** rng.integers(-4, 3)))
 
 
-def test_host_uniform_draws_are_bit_identical_to_jax_random():
+@pytest.mark.parametrize("host", [True, False])
+def test_uniform_draws_on_either_path_are_bit_identical_to_jax_random(monkeypatch, host):
     # Initializer bounds (symmetric limits, [0, 1)) and random ones, some of which the host
     # path declines (shift far above the scale) and the program draws instead.
+    monkeypatch.setattr(random_draws, "_host_is_cheaper", lambda size: host)
     rng = np.random.default_rng(0)
     bounds = [(-0.3, 0.7), (-0.05, 0.05), (0.0, 1.0), (-1.0, 1.0), (2.0, 2.5),
               (1000.0, 1000.5), (-1e-30, 1e-30)] + [_random_bounds(rng) for _ in range(24)]
@@ -101,8 +105,19 @@ def test_host_uniform_draws_are_bit_identical_to_jax_random():
         theirs = np.asarray(jax.random.uniform(jnp.asarray(key), (size,), minval=low,
                                                maxval=high))
         np.testing.assert_array_equal(ours.view(np.uint32), theirs.view(np.uint32))
-    if random_draws._fused_multiply_add():
+    if host and random_draws._fused_multiply_add():
         assert 10 < on_host < len(bounds)  # both paths were compared
+
+
+def test_numpy_draws_until_it_has_cost_a_program_load(monkeypatch):
+    monkeypatch.setattr(random_draws, "_compiled", {})
+    monkeypatch.setattr(random_draws, "_host_seconds", 0.0)
+    assert random_draws._host_is_cheaper(1 << 20)
+    assert not random_draws._host_is_cheaper((1 << 20) + 1)
+    monkeypatch.setattr(random_draws, "_host_seconds", random_draws.HOST_BUDGET_S)
+    assert not random_draws._host_is_cheaper(10)
+    monkeypatch.setattr(random_draws, "_compiled", {"uniform": object()})
+    assert random_draws._host_is_cheaper(100) and not random_draws._host_is_cheaper(50_000)
 
 
 def test_float64_exactness_rule():
@@ -150,3 +165,14 @@ def test_training_step_program_does_not_depend_on_the_random_key():
 
     # Equal programs give equal persistent-cache keys in every process.
     assert program_text(1) == program_text(2)
+
+
+def test_other_prng_implementations_keep_their_own_keys():
+    previous = jax.config.jax_default_prng_impl
+    jax.config.update("jax_default_prng_impl", "rbg")
+    try:
+        np.testing.assert_array_equal(
+            np.asarray(seeded_key(7, 2)),
+            np.asarray(jax.random.fold_in(jax.random.PRNGKey(7), 2)))
+    finally:
+        jax.config.update("jax_default_prng_impl", previous)

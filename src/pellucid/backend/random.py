@@ -40,7 +40,8 @@ class _GlobalStream:
 def seeded_key(seed: int, counter: int) -> jax.Array:
     """``jax.random.fold_in(jax.random.PRNGKey(seed), counter)``; for the usual seeds it
     is computed in NumPy (no XLA program to compile or load before the first step)."""
-    if 0 <= seed < 2**31 and 0 <= counter < 2**32:
+    if (0 <= seed < 2**31 and 0 <= counter < 2**32
+            and jax.config.jax_default_prng_impl == "threefry2x32"):
         return jax.device_put(threefry.fold_in(threefry.seed_key(seed), counter))
     return jax.random.fold_in(jax.random.PRNGKey(seed), counter)
 

@@ -15,12 +15,13 @@ apply eagerly is done in NumPy float32, the same two correctly rounded operation
 one XLA program they would be fused and round differently). Three programs per process,
 slow enough to compile that the persistent cache keeps them for the next process.
 
-On the CPU, uniform draws of up to ``HOST_UNIFORM_LIMIT`` elements skip the program:
-NumPy computes the same bits (:mod:`pellucid.backend.threefry`) and the same float
-arithmetic, which saves loading the program (0.1-0.2 s) for the small kernels most models
-have. XLA computes ``floats * (maxval - minval) + minval`` as one fused multiply-add, rounded
-once; NumPy forms it in float64, which is exact when the two terms' exponents are close
-(:func:`_exact_in_float64`), so one rounding to float32 gives the same value.
+On the CPU, uniform draws skip the program while NumPy is the cheaper way
+(:func:`_host_is_cheaper`): NumPy computes the same bits (:mod:`pellucid.backend.threefry`)
+and the same float arithmetic, which saves loading the program (0.1-0.2 s) for the small
+kernels most models have. XLA computes ``floats * (maxval - minval) + minval`` as one
+fused multiply-add, rounded once; NumPy forms it in float64, which is exact when the two
+terms' exponents are close (:func:`_exact_in_float64`), so one rounding to float32 gives
+the same value.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import functools
 import math
 import platform
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,9 +48,12 @@ CHUNK = 1 << 16
 
 KINDS = ("uniform", "normal", "truncated_normal")
 
-# NumPy makes about 18M random words a second on one core, the compiled program 100M:
-# beyond this size loading the program once is the cheaper way.
+# NumPy makes about 18M random words a second on one core, the compiled program 100M
+# once loaded (0.1-0.2 s): NumPy draws until it has spent about one load, or for any
+# draw of this size or more, the program takes over. Both give the same bits.
 HOST_UNIFORM_LIMIT = 1 << 20
+HOST_BUDGET_S = 0.15
+_host_seconds = 0.0
 
 _compiled: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -133,13 +138,26 @@ def draw(kind: str, key: Any, shape: Sequence[int], minval: float = 0.0,
         return np.zeros(shape, np.float32)
     key = np.asarray(key, np.uint32)
     low, high = np.float32(minval), np.float32(maxval)
-    if kind == "uniform" and size <= HOST_UNIFORM_LIMIT and _host_matches(low, high):
-        return _uniform_on_host(threefry.random_bits(key, 0, size), low, high).reshape(shape)
+    if kind == "uniform" and _host_is_cheaper(size) and _host_matches(low, high):
+        global _host_seconds
+        start = time.perf_counter()
+        sample = _uniform_on_host(threefry.random_bits(key, 0, size), low, high)
+        _host_seconds += time.perf_counter() - start
+        return sample.reshape(shape)
     program = _program(kind)
     parts = [np.asarray(program(key, np.uint32(offset), low, high))
              for offset in range(0, size, CHUNK)]
     flat = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return flat[:size].reshape(shape)
+
+
+def _host_is_cheaper(size: int) -> bool:
+    """Whether NumPy should draw ``size`` uniform values rather than the program."""
+    if size > HOST_UNIFORM_LIMIT:
+        return False
+    if "uniform" in _compiled:  # loaded already: faster beyond the smallest draws
+        return size <= CHUNK // 16
+    return _host_seconds < HOST_BUDGET_S
 
 
 def _uniform_on_host(bits: np.ndarray, low: np.float32, high: np.float32) -> np.ndarray:
