@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pellucid.backend import compilation_cache, random_draws
+from pellucid.backend.device import host_zeros
 from pellucid.backend.random import SeedGenerator
 from pellucid.registry import lookup
 
@@ -82,8 +83,7 @@ class Zeros(Initializer):
     """All zeros."""
 
     def __call__(self, shape: Shape, dtype: Any = "float32") -> jax.Array:
-        # Made on the host: jnp.zeros compiles a program per shape.
-        return jax.device_put(np.zeros(tuple(shape), _dtype(dtype)))
+        return host_zeros(tuple(shape), _dtype(dtype))
 
 
 class Ones(Initializer):
@@ -157,9 +157,9 @@ class RandomInitializer(Initializer):
 
     def truncated_normal(self, shape: Shape, dtype: Any, mean: float, stddev: float) -> jax.Array:
         key = self.key()
-        if random_draws.can_draw(key, dtype):
-            sample = random_draws.draw("truncated_normal", key, shape, -2.0, 2.0)
-            return jax.device_put(random_draws.affine(sample, stddev, mean))
+        sample = _host_normal(key, shape, dtype, mean, stddev, truncated=True)
+        if sample is not None:
+            return jax.device_put(sample)
         sample = jax.random.truncated_normal(
             key, lower=-2.0, upper=2.0, shape=tuple(shape), dtype=dtype
         )
@@ -390,13 +390,18 @@ def _orthonormalize_on_host(sample: np.ndarray, transpose: bool, gain: float,
     return np.float32(gain) * np.reshape(q, shape)
 
 
-def _host_normal(key: Any, shape: Shape, dtype: Any, mean: float,
-                 stddev: float) -> np.ndarray | None:
-    """``jax.random.normal(key, shape) * stddev + mean`` computed without a program per
-    shape, or None where only ``jax.random`` gives those values (see random_draws)."""
+def _host_normal(key: Any, shape: Shape, dtype: Any, mean: float, stddev: float,
+                 truncated: bool = False) -> np.ndarray | None:
+    """``jax.random.normal(key, shape) * stddev + mean`` (``truncated_normal`` to [-2, 2]
+    with ``truncated``) computed without a program per shape, or None where only
+    ``jax.random`` gives those values (see random_draws)."""
     if not random_draws.can_draw(key, dtype):
         return None
-    return random_draws.affine(random_draws.draw("normal", key, shape), stddev, mean)
+    if truncated:
+        sample = random_draws.draw("truncated_normal", key, shape, -2.0, 2.0)
+    else:
+        sample = random_draws.draw("normal", key, shape)
+    return random_draws.affine(sample, stddev, mean)
 
 
 @functools.lru_cache(maxsize=64)

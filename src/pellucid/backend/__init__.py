@@ -6,6 +6,7 @@ from pellucid.backend.context import (
     training_flag,
     training_mode,
 )
+from pellucid.backend.device import host_zeros
 from pellucid.backend.naming import reset_names, to_snake_case, unique_name
 from pellucid.backend.path_scope import current_path, join_path, path_scope
 from pellucid.backend.random import (
@@ -19,7 +20,8 @@ from pellucid.backend.variables import StateScope, Variable, current_scope, unwr
 
 __all__ = [
     "RandomScope", "SeedGenerator", "StateScope", "Variable", "current_path", "current_scope",
-    "draw_key", "fused_kernels_allowed", "global_seed_key", "join_path", "loops_only",
+    "draw_key", "fused_kernels_allowed", "global_seed_key", "host_zeros", "join_path",
+    "loops_only",
     "path_scope", "reset_names", "set_random_seed", "to_snake_case", "training_flag",
     "training_mode", "unique_name", "unwrap",
 ]

@@ -17,6 +17,7 @@ import os
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 # XLA's CPU compiler hands dot and convolution fusions, and elementwise and reduction
 # fusions, to YNNPACK's kernels with this option.
@@ -30,6 +31,12 @@ def on_accelerator() -> bool:
     return jax.default_backend() != "cpu"
 
 
+def host_zeros(shape: tuple[int, ...] | int, dtype: object) -> jax.Array:
+    """Zeros made on the host and transferred: ``jnp.zeros`` runs an XLA program, one
+    compile (or persistent-cache read) per shape and dtype before the first step."""
+    return jax.device_put(np.zeros(shape, dtype))
+
+
 def convolution_compiler_options() -> dict[str, str]:
     """XLA compiler options for a program that contains convolutions.
 
@@ -39,9 +46,10 @@ def convolution_compiler_options() -> dict[str, str]:
     equal to float32 rounding (5e-7 relative). B3 trained at 1,300 samples/s with XLA's
     kernels, 1,630 with YNNPACK's dots and 1,710-1,790 with its elementwise and reduction
     fusions too, and predicted at 5.3k against 9.5-10k samples/s. Programs without
-    convolutions keep XLA's kernels: there the option left plain matmuls unchanged and
-    slowed the MLP and recurrent models by 5-20%. Empty on accelerators, on an XLA
-    without the option, and with ``PELLUCID_CPU_YNNPACK=0``.
+    convolutions keep XLA's default (YNNPACK for dots only): all three fusion types
+    left plain matmuls unchanged and slowed the MLP and recurrent models by 5-20%, and no
+    YNNPACK at all slowed them by 1-5%. Empty on accelerators, on an XLA without the
+    option, and with ``PELLUCID_CPU_YNNPACK=0``.
     """
     if on_accelerator() or os.environ.get("PELLUCID_CPU_YNNPACK") == "0":
         return {}

@@ -16,9 +16,8 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from pellucid.backend import Variable, to_snake_case, unique_name, unwrap
+from pellucid.backend import Variable, host_zeros, to_snake_case, unique_name, unwrap
 from pellucid.losses import match_ranks
 
 State = dict[str, jax.Array]
@@ -134,7 +133,7 @@ class Sum(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def init_state(self) -> State:
-        return {"total": jax.device_put(np.zeros((), self.dtype))}
+        return {"total": host_zeros((), self.dtype)}
 
     def update(self, state: State, values: Any, sample_weight: Any = None) -> State:
         values, _ = samplewise(_f32(values), sample_weight, jnp.sum, self.dtype)
@@ -154,8 +153,7 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def init_state(self) -> State:
-        return {"total": jax.device_put(np.zeros((), self.dtype)),
-                "count": jax.device_put(np.zeros((), self.dtype))}
+        return {"total": host_zeros((), self.dtype), "count": host_zeros((), self.dtype)}
 
     def update(self, state: State, values: Any, sample_weight: Any = None) -> State:
         values, weights = samplewise(_f32(values), sample_weight, jnp.mean, self.dtype)

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pellucid.backend import host_zeros
 from pellucid.losses import match_ranks
 from pellucid.metrics.base import Metric, State
 
@@ -87,8 +88,7 @@ class _ThresholdMetric(Metric):
         self.thresholds, self._single = _thresholds(thresholds, default)
 
     def init_state(self) -> State:
-        return {key: jax.device_put(np.zeros(len(self.thresholds), self.dtype))
-                for key in self._counts}
+        return {key: host_zeros(len(self.thresholds), self.dtype) for key in self._counts}
 
     def update(self, state: State, y_true: Any, y_pred: Any, sample_weight: Any = None) -> State:
         counts = confusion_counts(y_true, y_pred, self.thresholds, sample_weight, self.top_k,
@@ -165,7 +165,7 @@ class AUC(Metric):
         self.from_logits = from_logits
 
     def init_state(self) -> State:
-        return {key: jax.device_put(np.zeros(self.num_thresholds, self.dtype)) for key in
+        return {key: host_zeros(self.num_thresholds, self.dtype) for key in
                 ("true_positives", "false_positives", "true_negatives", "false_negatives")}
 
     def update(self, state: State, y_true: Any, y_pred: Any, sample_weight: Any = None) -> State:

@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pellucid.backend import Variable, to_snake_case, unique_name, unwrap
+from pellucid.backend import Variable, host_zeros, to_snake_case, unique_name, unwrap
 from pellucid.optimizers import schedules
 from pellucid.optimizers.clipping import clip_gradients
 
@@ -147,10 +147,10 @@ class Optimizer:
             for names, value in self.slot_groups()
             for name in names
         }
-        iteration = jax.device_put(np.zeros((), np.int32))
+        iteration = host_zeros((), np.int32)
         state: State = {
             "iteration": iteration,
-            "learning_rate": self._initial_rate(iteration),
+            "learning_rate": self._rate_for(iteration, None),
             "slots": slots,
         }
         extra = self.init_extra(params)
@@ -201,18 +201,14 @@ class Optimizer:
             new_state["extra"] = extra
         return new_params, new_state
 
-    def _initial_rate(self, iteration: jax.Array) -> jax.Array:
-        rate = self._learning_rate
-        if isinstance(rate, (int, float, np.number)) and not isinstance(rate, bool):
-            return jax.device_put(np.float32(rate))  # a transfer: jnp.asarray compiles
-        return self._rate_for(iteration, None)
-
     def _rate_for(self, iteration: jax.Array, stored: Any) -> jax.Array:
         rate = self._learning_rate
         if isinstance(rate, schedules.LearningRateSchedule):
             return jnp.asarray(rate(iteration), jnp.float32)
         if callable(rate):
             return jnp.asarray(rate(), jnp.float32)
+        if stored is None and isinstance(rate, (int, float, np.number)):
+            return jax.device_put(np.float32(rate))  # a transfer: jnp.asarray compiles
         return jnp.asarray(rate if stored is None else stored, jnp.float32)
 
     def _decays(self, index: int) -> bool:

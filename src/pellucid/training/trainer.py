@@ -112,7 +112,7 @@ class Trainer:
             self.optimizer.state = self.optimizer.init([v.value for v in model.trainable_weights])
         if self._base_key is None:
             self._base_key = backend.global_seed_key()
-            self._counter = jax.device_put(np.zeros((), np.uint32))
+            self._counter = backend.host_zeros((), np.uint32)
 
     # --- the compiled steps -------------------------------------------------------------
     def _forward_losses(self, trainable: list, non_trainable: list, batch: tuple,
