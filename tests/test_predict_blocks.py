@@ -104,3 +104,38 @@ def test_side_by_side_batches_across_layer_families(monkeypatch, make, x):
                     looped if isinstance(looped, list) else [looped], strict=True):
         assert a.shape == b.shape and a.shape[0] == 37
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+# 33 batches in blocks of 4 (16 // 4), the last of one batch; two batches of different
+# sizes; one batch, which runs alone.
+@pytest.mark.parametrize("samples,blocks", [(130, [9]), (7, [2]), (3, [])])
+def test_blocks_on_two_threads_give_the_same_predictions(monkeypatch, samples, blocks):
+    from pellucid.training import execution
+
+    model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4, return_sequences=True),
+                              keras.layers.Dense(2)])
+    x = RNG.normal(size=(samples, 6, 3)).astype("float32")
+    monkeypatch.setattr(execution, "usable_cores", lambda: 1)
+    one_thread = model.predict(x, batch_size=4, verbose=0)
+    used = []
+    original = execution.on_two_threads
+    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
+    monkeypatch.setattr(execution, "on_two_threads",
+                        lambda run, items, done: used.append(len(items)) or original(
+                            run, items, done))
+    two_threads = model.predict(x, batch_size=4, verbose=0)
+    assert used == blocks
+    np.testing.assert_array_equal(two_threads, one_thread)
+
+
+def test_convolution_and_stateful_predictions_stay_on_one_thread():
+    conv = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3),
+                             keras.layers.Flatten()])
+    stateful = keras.Sequential([keras.Input((3, 2), batch_size=4),
+                                 keras.layers.LSTM(3, stateful=True)])
+    for model, x in ((conv, RNG.normal(size=(8, 6, 6, 1))), (stateful, RNG.normal(size=(8, 3, 2)))):
+        x = x.astype("float32")
+        model.predict(x, batch_size=4, verbose=0)
+        assert not inference._blocks_on_two_cores(
+            model, [v.value for v in model.trainable_weights],
+            [v.value for v in model.non_trainable_state()], x[:4])

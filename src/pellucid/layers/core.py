@@ -25,6 +25,8 @@ class Dense(Layer):
     Parameters: ``input_dim * units`` (kernel) ``+ units`` (bias, if ``use_bias``).
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None,
@@ -92,6 +94,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function elementwise: ``output = activation(inputs)``."""
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, activation: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -106,6 +110,8 @@ class Activation(Layer):
 
 class Identity(Layer):
     """Returns its input unchanged: ``output = inputs``."""
+
+    _rows_independent = True  # see Layer.rows_independent
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)

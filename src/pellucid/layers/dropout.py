@@ -34,6 +34,8 @@ class Dropout(Layer):
     (see :func:`dropout`). At inference the layer is the identity.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
                  **kwargs: Any):
         super().__init__(**kwargs)

@@ -25,6 +25,8 @@ class Embedding(Layer):
     those positions. ``input_length`` (Keras 2) only fixes the input shape.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None,
                  mask_zero: bool = False, weights: Any = None, lora_rank: int | None = None,

@@ -17,6 +17,8 @@ class Flatten(Layer):
     ``data_format="channels_first"`` moves the channels axis last before flattening.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"

@@ -11,6 +11,8 @@ from pellucid.layers.symbolic import KerasTensor, Node
 class InputLayer(Layer):
     """Holds the symbolic tensor ``(batch_size, *shape)`` that a model starts from."""
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
                  sparse: bool | None = None, batch_shape: Any = None, input_tensor: Any = None,
                  optional: bool = False, name: str | None = None, ragged: bool | None = None,

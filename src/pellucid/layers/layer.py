@@ -276,6 +276,19 @@ class Layer:
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
 
     # --- losses -----------------------------------------------------------------------
+    # Whether this class's own computation keeps the rows of a batch apart (output row i
+    # reads input row i only, in training too); see `rows_independent`.
+    _rows_independent = False
+
+    def rows_independent(self) -> bool:
+        """Whether output row ``i`` depends on input row ``i`` only, in training too, for
+        this layer and every layer inside it. pellucid's own layers state it per class;
+        a layer defined elsewhere (a subclass overriding ``call``, a ``Lambda``) may
+        reduce over the batch and counts as not independent."""
+        own = type(self).__module__.startswith("pellucid.") and self._rows_independent
+        return own and all(child.rows_independent()
+                           for child in self.__dict__.get("_layers", None) or [])
+
     def add_loss(self, loss: Any) -> None:
         """Add a scalar loss term (activity regularizers, user penalties) to this call."""
         if not losses_scope.record(loss):

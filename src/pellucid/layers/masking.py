@@ -19,6 +19,8 @@ class Masking(Layer):
     ``(batch, timesteps)``. Masked steps are skipped by RNNs and by the loss.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, mask_value: float = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.mask_value = mask_value

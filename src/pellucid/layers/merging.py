@@ -30,6 +30,8 @@ __all__ = [
 class Merge(Layer):
     """Base of the elementwise merges: ``output = merge(inputs[0], ..., inputs[n-1])``."""
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -176,6 +178,8 @@ class Concatenate(Layer):
     result is ``any`` over the last axis. Joining along the steps axis therefore joins
     the step masks.
     """
+
+    _rows_independent = True  # see Layer.rows_independent
 
     def __init__(self, axis: int = -1, **kwargs: Any):
         super().__init__(**kwargs)

@@ -26,6 +26,8 @@ class Reshape(Layer):
     sizes). No parameters.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, target_shape: Sequence[int], **kwargs: Any):
         super().__init__(**kwargs)
         target_shape = tuple(target_shape)
@@ -70,6 +72,8 @@ class Permute(Layer):
     ``(batch, features, steps)``. No parameters.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, dims: Sequence[int], **kwargs: Any):
         super().__init__(**kwargs)
         self.dims = tuple(dims)
@@ -93,6 +97,8 @@ class RepeatVector(Layer):
     Typically turns an encoder's summary vector into a sequence for a decoder RNN.
     No parameters.
     """
+
+    _rows_independent = True  # see Layer.rows_independent
 
     def __init__(self, n: int, **kwargs: Any):
         super().__init__(**kwargs)

@@ -25,6 +25,8 @@ class TimeDistributed(Layer):
     only way. The mask ``(batch, timesteps)`` passes through.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, layer: Layer, **kwargs: Any):
         if not isinstance(layer, Layer):
             raise ValueError(
@@ -83,6 +85,8 @@ class Bidirectional(Layer):
     ``(y_f + y_b) / 2`` ("ave") or ``[y_f, y_b]`` (None). ``return_state`` appends the
     forward states then the backward states. Weights: forward then backward.
     """
+
+    _rows_independent = True  # see Layer.rows_independent
 
     def __init__(self, layer: Layer, merge_mode: str | None = "concat", weights: Any = None,
                  backward_layer: Layer | None = None, **kwargs: Any):

@@ -22,6 +22,8 @@ from pellucid.models.model import Model
 class Functional(Model):
     """A model defined by ``inputs`` and ``outputs`` KerasTensors (single, list or dict)."""
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  trainable: bool = True, **kwargs: Any):
         super().__init__(name=name, trainable=trainable, **kwargs)

@@ -19,6 +19,8 @@ class Sequential(Model):
     layer that cannot take its input fails at ``add`` time with the shapes in the message.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, layers: list[Any] | None = None, trainable: bool = True,
                  name: str | None = None, **kwargs: Any):
         super().__init__(trainable=trainable, name=name, **kwargs)

@@ -25,10 +25,12 @@ device loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 import numpy as np
@@ -89,6 +91,11 @@ def block_shapes(num_samples: int, batch_size: int, steps: int, rows: int) -> li
     return shapes
 
 
+def take_rows(arrays: Any, index: Any) -> Any:
+    """The rows ``index`` of every array in a pytree (one batch of the data)."""
+    return jax.tree_util.tree_map(lambda a: a[index], arrays)
+
+
 def loop_steps(step: Any, init_logs: Any) -> Any:
     """``run(state, arrays, indices, count, *consts)``: ``step`` applied to the first
     ``count`` rows.
@@ -104,9 +111,7 @@ def loop_steps(step: Any, init_logs: Any) -> Any:
             ) -> tuple[Any, Any]:
         def body(i: Any, carry: tuple) -> tuple:
             current, _ = carry
-            index = indices[i]
-            batch = jax.tree_util.tree_map(lambda a: a[index], arrays)
-            return step(current, batch, *consts)
+            return step(current, take_rows(arrays, indices[i]), *consts)
 
         if indices.shape[0] == 1:
             # One row always runs (blocks are never empty): no loop, so XLA compiles the
@@ -119,10 +124,28 @@ def loop_steps(step: Any, init_logs: Any) -> Any:
 
 def uses_convolution(jaxpr: Any) -> bool:
     """Whether a (closed) jaxpr, or any jaxpr nested in its equations, convolves."""
+    return "conv_general_dilated" in primitives(jaxpr)
+
+
+def primitives(jaxpr: Any) -> set[str]:
+    """The names of the primitives a (closed) jaxpr and the jaxprs nested in it use."""
     jaxpr = getattr(jaxpr, "jaxpr", jaxpr)
-    return any(eqn.primitive.name == "conv_general_dilated"
-               or any(uses_convolution(inner) for inner in _nested_jaxprs(eqn.params))
-               for eqn in jaxpr.eqns)
+    names = set()
+    for eqn in jaxpr.eqns:
+        names.add(eqn.primitive.name)
+        for inner in _nested_jaxprs(eqn.params):
+            names |= primitives(inner)
+    return names
+
+
+def returns_state_unchanged(closed: Any, first: int, count: int) -> bool:
+    """Whether a traced function hands its ``count`` state inputs, starting at flat input
+    ``first``, back unchanged as its last ``count`` outputs (no batch statistics, no
+    stateful RNN carrying state from batch to batch)."""
+    jaxpr = closed.jaxpr
+    state_in = jaxpr.invars[first:first + count]
+    state_out = jaxpr.outvars[len(jaxpr.outvars) - count:] if count else []
+    return all(a is b for a, b in zip(state_in, state_out, strict=True))
 
 
 def _nested_jaxprs(params: dict) -> Iterator[Any]:
@@ -156,7 +179,7 @@ class Executables:
     jitted function itself.
     """
 
-    _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pellucid-compile")
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pellucid-compile")
 
     def __init__(self, jitted: Any):
         self.jitted = jitted
@@ -173,13 +196,68 @@ class Executables:
         key = self._signature(args)
         if key not in self._compiled:
             lowered = self.jitted.lower(*args)
-            self._compiled[key] = self._pool.submit(lowered.compile)
+            self._compiled[key] = self.pool.submit(lowered.compile)
 
     def __call__(self, *args: Any) -> Any:
         future = self._compiled.get(self._signature(args))
         if future is None:
             return self.jitted(*args)
         return future.result()(*args)
+
+
+Result = TypeVar("Result")
+_side_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pellucid-side")
+
+
+def side_by_side(first: Callable[[], Result], second: Callable[[], Result]
+                 ) -> tuple[Result, Result]:
+    """``(first(), second())``, run at the same time: ``first`` in a worker thread.
+
+    XLA's CPU programs dispatched from one thread run one after another, each on the
+    cores its own kernels use (one, for a recurrent step's small kernels); dispatched
+    from two threads, two run at once. Each callable should wait for its program's
+    result (``jax.block_until_ready``) so that its thread holds the program until done.
+    """
+    pending = _side_thread.submit(first)
+    second_result = second()
+    return pending.result(), second_result
+
+
+def on_two_threads(run: Callable[[Any], Result], items: list,
+                   done: Callable[[int, Result], None]) -> None:
+    """``run(item)`` for every item, two at a time, the slower items not holding up the rest:
+    this thread and a worker thread each take the next item when free. ``done(i, result)``
+    is called in this thread, in the items' order, as the finished items allow."""
+    lock = threading.Lock()
+    order = iter(range(len(items)))
+    results: dict[int, Result] = {}
+
+    def take() -> int | None:
+        with lock:
+            return next(order, None)
+
+    def work() -> None:
+        while (i := take()) is not None:
+            results[i] = run(items[i])
+
+    pending = _side_thread.submit(work)
+    reported = 0
+    while (i := take()) is not None:
+        results[i] = run(items[i])
+        while reported in results:
+            done(reported, results.pop(reported))
+            reported += 1
+    pending.result()
+    for j in range(reported, len(items)):
+        done(j, results.pop(j))
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity: ``taskset`` narrows it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def overrides_any(callbacks: Iterable[Any], hooks: Iterable[str]) -> bool:

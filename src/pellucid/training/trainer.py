@@ -26,7 +26,7 @@ from pellucid import callbacks as callbacks_module
 from pellucid.backend import compilation_cache
 from pellucid.backend.device import convolution_compiler_options, on_accelerator
 from pellucid.training import data as data_lib
-from pellucid.training import execution
+from pellucid.training import execution, split_step
 from pellucid.training.compile_utils import CompiledLossesAndMetrics
 from pellucid.training.shape_checks import check_inputs, check_targets
 
@@ -55,6 +55,9 @@ class Trainer:
         self._counter = None
         self._metric_states = None
         self._convolves = False
+        self._forward_loops = False
+        self._split = None
+        self._use_split = False
 
     # --- state --------------------------------------------------------------------------
     def _variables(self) -> tuple[list, list]:
@@ -94,7 +97,9 @@ class Trainer:
             return_shape=True,
         )(jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((probe,) + a.shape[1:],
                                                                 a.dtype), x_struct))
-        self._convolves = execution.uses_convolution(jaxpr)
+        used = execution.primitives(jaxpr)
+        self._convolves = "conv_general_dilated" in used
+        self._forward_loops = bool(used & {"scan", "while"})
         model._forward_convolves = self._convolves  # predict's programs reuse it
         out_structs = jax.tree_util.tree_leaves(out)
         if y_batch is not None:
@@ -129,27 +134,34 @@ class Trainer:
             reg = reg + jnp.sum(term)
         return total + reg, (flat_out, flat_masks, new_nt, per_output, total + reg)
 
+    def _finish_step(self, state: tuple, grads: list, new_nt: list, batch: tuple,
+                     flat_out: list, flat_masks: list, total: Any, per_output: list
+                     ) -> tuple[tuple, dict]:
+        """The rest of a training step once its gradients are known: the optimizer's
+        update, the constraints, the metrics and the step counter."""
+        trainable, _, opt_state, metric_states, counter = state
+        new_t, new_opt = self.optimizer.update(grads, opt_state, trainable)
+        constraints = [v.constraint for v in self._variables()[0]]
+        new_t = [c(v) if c is not None else v for c, v in zip(constraints, new_t, strict=True)]
+        metric_states = self.compiled.update_metrics(metric_states, batch, flat_out, flat_masks,
+                                                     total, per_output)
+        logs = self.compiled.compute_metrics(metric_states)
+        return (new_t, new_nt, new_opt, metric_states, counter + 1), logs
+
     def _make_train_fn(self) -> Any:
-        optimizer, compiled = self.optimizer, self.compiled
-        t_vars = self._variables()[0]
-        constraints = [v.constraint for v in t_vars]
+        compiled = self.compiled
 
         # The run's key is an argument, not a constant of the program: a constant would
         # differ in every process and defeat the persistent compilation cache.
         def step(state: tuple, batch: tuple, base_key: Any) -> tuple[tuple, dict]:
-            trainable, non_trainable, opt_state, metric_states, counter = state
+            trainable, non_trainable, counter = state[0], state[1], state[4]
             key = jax.random.fold_in(base_key, counter)
             grad_fn = jax.value_and_grad(
                 lambda t: self._forward_losses(t, non_trainable, batch, True, key), has_aux=True)
             (_, aux), grads = grad_fn(trainable)
             flat_out, flat_masks, new_nt, per_output, total = aux
-            new_t, new_opt = optimizer.update(grads, opt_state, trainable)
-            new_t = [c(v) if c is not None else v for c, v in zip(constraints, new_t,
-                                                                   strict=True)]
-            metric_states = compiled.update_metrics(metric_states, batch, flat_out, flat_masks,
-                                                    total, per_output)
-            logs = compiled.compute_metrics(metric_states)
-            return (new_t, new_nt, new_opt, metric_states, counter + 1), logs
+            return self._finish_step(state, grads, new_nt, batch, flat_out, flat_masks, total,
+                                     per_output)
 
         def init_logs(state: tuple) -> dict:
             return compiled.compute_metrics(state[3])
@@ -173,7 +185,7 @@ class Trainer:
             return metric_states, compiled.compute_metrics(metric_states)
 
         def indexed_step(state: tuple, arrays: tuple, index: Any) -> tuple[Any, dict]:
-            return step(state, jax.tree_util.tree_map(lambda a: a[index], arrays))
+            return step(state, execution.take_rows(arrays, index))
 
         options = self._compiler_options()
         return (jax.jit(step, compiler_options=options),
@@ -212,6 +224,10 @@ class Trainer:
         self._prepare(first_x, first_y, source.target_shapes())
         if self._train_fn is None:
             self._train_fn = self._make_train_fn()
+        self._use_split = isinstance(source, ArraySource) and split_step.splittable(
+            self, _model_input(model, first_x), batch_size)
+        if self._use_split and self._split is None:
+            self._split = split_step.SplitSteps(self, self._compiler_options())
         rows = self._block_rows(cbs)
         if isinstance(source, ArraySource):
             self._prepare_blocks(source, batch_size, steps, rows)
@@ -267,6 +283,10 @@ class Trainer:
         state = (*self._read_state(), self.optimizer.state,
                  self.compiled.init_metric_states(), self._counter)
         arrays = source._device_arrays()
+        if self._use_split:
+            for _, size in execution.block_shapes(source.data.num_samples, batch_size, steps, 1):
+                self._split.prepare(state, arrays, size)
+            return
         device_rows = self._device_rows(rows)
         for shape in execution.block_shapes(source.data.num_samples, batch_size, steps,
                                             device_rows):
@@ -282,9 +302,13 @@ class Trainer:
         device_rows = self._device_rows(rows)
         for block in execution.blocks(indices, rows):
             cbs.on_train_batch_begin(block.first)
-            for part, count in execution.dispatches(block, device_rows):
-                state, step_logs = self._call(self._train_fn[1], state, arrays, part,
-                                              np.int32(count), self._base_key)
+            if self._use_split:
+                for index in block.indices[:block.count]:
+                    state, step_logs = self._call(self._split.step, state, arrays, index)
+            else:
+                for part, count in execution.dispatches(block, device_rows):
+                    state, step_logs = self._call(self._train_fn[1], state, arrays, part,
+                                                  np.int32(count), self._base_key)
             self.optimizer.state = state[2]
             self._live_state = state
             cbs.on_train_batch_end(block.last, step_logs)

@@ -17,6 +17,8 @@ class LayerNormalization(Layer):
     separately. ``gamma`` and ``beta`` have the sizes of those axes. Output shape = input.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros",
                  gamma_initializer: Any = "ones", beta_regularizer: Any = None,

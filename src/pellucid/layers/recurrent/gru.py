@@ -31,6 +31,8 @@ class GRUCell(RecurrentCell):
     GRU(16) on 15 features has 1584 and 1536.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     gates = 3
     feature_major_max_units = 32  # GRU(32): 1.14x; its reset gate adds elementwise work
 

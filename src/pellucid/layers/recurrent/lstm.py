@@ -35,6 +35,8 @@ class LSTMCell(RecurrentCell):
     "unit" is one entry of the state vector, not a separate network.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     gates = 4
 
     def __init__(self, units: int, activation: Any = "tanh",

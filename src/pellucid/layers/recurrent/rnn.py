@@ -108,6 +108,8 @@ class RNN(Layer):
     at call time reach every step unchanged.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  zero_output_for_mask: bool = False, use_cudnn: Any = "auto", **kwargs: Any):

@@ -22,6 +22,8 @@ class SimpleRNNCell(RecurrentCell):
     recurrent_kernel ``(units, units)``, bias ``(units,)``.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     gates = 1
 
     def __init__(self, units: int, activation: Any = "tanh", **kwargs: Any):

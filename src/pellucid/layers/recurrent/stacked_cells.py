@@ -19,6 +19,8 @@ class StackedRNNCells(Layer):
     cell; the step's output is the last cell's output. Weights: each cell's, in order.
     """
 
+    _rows_independent = True  # see Layer.rows_independent
+
     def __init__(self, cells: list, **kwargs: Any):
         super().__init__(**kwargs)
         for cell in cells:
