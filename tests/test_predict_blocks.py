@@ -139,3 +139,23 @@ def test_convolution_and_stateful_predictions_stay_on_one_thread():
         assert not inference._blocks_on_two_cores(
             model, [v.value for v in model.trainable_weights],
             [v.value for v in model.non_trainable_state()], x[:4])
+
+
+def test_blocks_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):
+    import threading
+
+    from pellucid.training import execution
+
+    tracing_threads = set()
+
+    def record(t):
+        tracing_threads.add(threading.current_thread().name)
+        return t * 2.0
+
+    model = keras.Sequential([keras.Input((4, 3)), keras.layers.Lambda(record),
+                              keras.layers.GRU(2)])
+    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
+    x = RNG.normal(size=(83, 4, 3)).astype("float32")  # whole blocks and a partial batch
+    model.predict(x, batch_size=4, verbose=0)
+    model.predict(x[:50], batch_size=4, verbose=0)  # another partial batch
+    assert tracing_threads == {threading.main_thread().name}

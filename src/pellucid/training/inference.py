@@ -1,7 +1,9 @@
 """``predict``: the forward pass jitted once per model.
 
 Array inputs go to the device once and are predicted in blocks of batches, one dispatch
-per block (see :mod:`pellucid.training.execution`); outputs come back in one transfer.
+per block (see :mod:`pellucid.training.execution`), two blocks at a time from two threads
+on a CPU with two cores or more (:func:`_blocks_on_two_cores`); outputs come back in one
+transfer.
 """
 
 from __future__ import annotations
@@ -211,6 +213,17 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
 
     parts: list = []
     if two_at_once:  # the state is untouched: nothing passes from block to block
+        # Traced here, once per block shape: tracing runs the layers' Python code, whose
+        # scopes are per thread; the calls from both threads then find the trace cached.
+        traced_fn, traced = getattr(model, "_predict_traced", (None, set()))
+        if traced_fn is not fn:
+            traced = set()
+            model._predict_traced = (fn, traced)
+        for block in every:
+            if block.indices.shape not in traced:
+                fn.lower(trainable, non_trainable, device_xs, block.indices,
+                         np.int32(block.count))
+                traced.add(block.indices.shape)
 
         def done(i: int, outs: Any) -> None:
             cbs.on_predict_batch_begin(every[i].first)
