@@ -100,8 +100,9 @@ def test_split_training_matches_keras(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-def _splittable(model, x, batch_size=64):
-    model.fit(x[:2], model.predict(x[:2], verbose=0), epochs=1, verbose=0)  # compiles
+def _splittable(model, x, batch_size=4):
+    model.fit(x, model.predict(x, batch_size=4, verbose=0), batch_size=4, epochs=1,
+              verbose=0)  # compiles
     return split_step.splittable(model._trainer, x, batch_size)
 
 
@@ -117,6 +118,14 @@ def _masked_sequence_output():
     model = pellucid.Sequential([pellucid.Input((5,), dtype="int32"),
                                  pellucid.layers.Embedding(9, 3, mask_zero=True),
                                  pellucid.layers.LSTM(4, return_sequences=True),
+                                 pellucid.layers.Dense(2)])
+    model.compile("adam", "mse")
+    return model
+
+
+def _stateful():
+    model = pellucid.Sequential([pellucid.Input((5, 3), batch_size=4),
+                                 pellucid.layers.LSTM(4, stateful=True),
                                  pellucid.layers.Dense(2)])
     model.compile("adam", "mse")
     return model
@@ -140,6 +149,7 @@ X_TOKENS = RNG.integers(0, 9, (4, 5)).astype("int32")
     (lambda: _lstm_head(loss=pellucid.losses.MeanSquaredError(reduction="sum")), X_SEQ),
     (lambda: _lstm_head(pellucid.layers.ActivityRegularization(l1=0.1)), X_SEQ),  # added loss
     (_masked_sequence_output, X_TOKENS),  # a masked loss divides by the real steps
+    (_stateful, X_SEQ),  # the state passes from batch to batch
 ])
 def test_steps_that_would_change_keep_one_program(monkeypatch, make, x):
     monkeypatch.setenv("PELLUCID_SPLIT_STEPS", "1")  # even where asked for
@@ -149,7 +159,7 @@ def test_steps_that_would_change_keep_one_program(monkeypatch, make, x):
 def test_split_needs_two_cores_and_a_batch_worth_halving(monkeypatch):
     monkeypatch.delenv("PELLUCID_SPLIT_STEPS", raising=False)
     model = _lstm_head()
-    assert _splittable(model, X_SEQ)
+    assert _splittable(model, X_SEQ, batch_size=64)
     assert not split_step.splittable(model._trainer, X_SEQ, split_step.MIN_BATCH - 1)
     dense = _dense_only_trained()  # no recurrent layer: its step keeps the cores busy
     assert not split_step.splittable(dense, X_SEQ[:, 0], 64)

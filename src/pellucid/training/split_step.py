@@ -82,8 +82,9 @@ def splittable(trainer: Any, x_struct: Any, batch_size: int) -> bool:
         return False
     trainable = [v.value for v in model.trainable_weights]
     non_trainable = [v.value for v in model.non_trainable_state()]
+    # Traced at the batch's size: a stateful RNN keeps its state only at its own.
     probe = jax.tree_util.tree_map(
-        lambda a: jax.ShapeDtypeStruct((2,) + tuple(a.shape[1:]), a.dtype), x_struct)
+        lambda a: jax.ShapeDtypeStruct((batch_size,) + tuple(a.shape[1:]), a.dtype), x_struct)
     found: dict[str, Any] = {}
 
     def forward(t: list, nt: list, x: Any, key: Any) -> Any:
