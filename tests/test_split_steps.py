@@ -208,3 +208,25 @@ def test_rows_independent_is_stated_by_pellucid_layers_only():
     wrapped = pellucid.layers.Bidirectional(pellucid.layers.LSTM(2))
     assert wrapped.rows_independent()
     assert not pellucid.layers.TimeDistributed(Centred(2)).rows_independent()
+
+
+def test_split_steps_with_another_prng_implementation(monkeypatch):
+    """The run's key (rbg keys are 4 words, not 2) reaches the halves as it reaches the
+    one-program step; a model with dropout is still checked, and refused, without failing.
+    Built before the switch: initializers use Keras's 2-word keys, as Keras does."""
+    import jax
+
+    monkeypatch.setenv("PELLUCID_SPLIT_STEPS", "1")
+    x = RNG.normal(size=(12, 5, 3)).astype("float32")
+    y = RNG.normal(size=(12, 2)).astype("float32")
+    plain, dropout = _lstm_head(), _lstm_head(pellucid.layers.Dropout(0.5))
+    previous = jax.config.jax_default_prng_impl
+    jax.config.update("jax_default_prng_impl", "rbg")
+    try:
+        plain.fit(x, y, batch_size=4, epochs=1, verbose=0)
+        assert plain._trainer._use_split
+        assert np.shape(plain._trainer._base_key) == (4,)
+        dropout.fit(x, y, batch_size=4, epochs=1, verbose=0)
+        assert not dropout._trainer._use_split
+    finally:
+        jax.config.update("jax_default_prng_impl", previous)

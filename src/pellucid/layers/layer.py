@@ -275,7 +275,7 @@ class Layer:
             )
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
 
-    # --- losses -----------------------------------------------------------------------
+    # --- rows of a batch ---------------------------------------------------------------
     # Whether this class's own computation keeps the rows of a batch apart (output row i
     # reads input row i only, in training too); see `rows_independent`.
     _rows_independent = False
@@ -289,6 +289,7 @@ class Layer:
         return own and all(child.rows_independent()
                            for child in self.__dict__.get("_layers", None) or [])
 
+    # --- losses -----------------------------------------------------------------------
     def add_loss(self, loss: Any) -> None:
         """Add a scalar loss term (activity regularizers, user penalties) to this call."""
         if not losses_scope.record(loss):

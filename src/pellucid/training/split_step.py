@@ -48,8 +48,6 @@ MIN_BATCH = 64
 _RANDOM_PRIMITIVES = frozenset({"random_bits", "random_seed", "random_wrap",
                                 "threefry2x32", "rng_bit_generator", "rng_uniform"})
 
-_KEY = np.zeros(2, np.uint32)  # a key for forward passes that draw no random numbers
-
 
 def _builtin_linear_loss(fn: Any) -> bool:
     """A loss of pellucid's own whose value is a mean over all elements of the batch."""
@@ -95,7 +93,7 @@ def splittable(trainer: Any, x_struct: Any, batch_size: int) -> bool:
         return outputs, new_nt
 
     # The key is an argument: made inside the trace, it would add random primitives.
-    closed = jax.make_jaxpr(forward)(trainable, non_trainable, probe, _KEY)
+    closed = jax.make_jaxpr(forward)(trainable, non_trainable, probe, trainer._base_key)
     if found["masks"] or found["added"] or execution.primitives(closed) & _RANDOM_PRIMITIVES:
         return False
     return execution.returns_state_unchanged(closed, len(jax.tree_util.tree_leaves(trainable)),
@@ -111,13 +109,15 @@ class SplitSteps:
         model, compiled = trainer.model, trainer.compiled
         t_vars = trainer._variables()[0]
 
+        # The key is an argument, as in the one-program step (a constant would differ in
+        # every process and defeat the persistent compilation cache); nothing draws from it.
         def half(trainable: list, non_trainable: list, arrays: tuple, index: Any,
-                 fraction: Any) -> tuple:
+                 fraction: Any, key: Any) -> tuple:
             x, y, sw = execution.take_rows(arrays, index)
 
             def loss(t: list) -> tuple:
                 outputs, _, _, _ = model.pure_forward(t, non_trainable, _model_input(model, x),
-                                                      True, _KEY)
+                                                      True, key)
                 flat_out = jax.tree_util.tree_leaves(outputs)
                 total, per_output = compiled.losses(y, flat_out, sw, [None] * len(flat_out))
                 # Sums: a batch of one row has an empty second half, whose losses come out
@@ -147,14 +147,15 @@ class SplitSteps:
         self._apply = jax.jit(apply, donate_argnums=(0,), compiler_options=options)
         self._programs: dict[int, tuple[dict, Future]] = {}
 
-    def prepare(self, state: tuple, arrays: tuple, rows: int) -> None:
+    def prepare(self, state: tuple, arrays: tuple, rows: int, key: Any) -> None:
         """Starts compiling the programs for batches of ``rows`` rows (lowered here: tracing
         touches pellucid's thread-local scopes; compiled in the background)."""
         if rows in self._programs:
             return
         cut = (rows + 1) // 2
         lowered = {n: self._half.lower(state[0], state[1], arrays,
-                                       jax.ShapeDtypeStruct((n,), np.int32), np.float32(1))
+                                       jax.ShapeDtypeStruct((n,), np.int32), np.float32(1),
+                                       key)
                    for n in {cut, rows - cut}}
         apply = self._apply.lower(state, arrays, jax.ShapeDtypeStruct((rows,), np.int32),
                                   lowered[cut].out_info, lowered[rows - cut].out_info)
@@ -162,17 +163,18 @@ class SplitSteps:
         self._programs[rows] = ({n: pool.submit(low.compile) for n, low in lowered.items()},
                                 pool.submit(apply.compile))
 
-    def step(self, state: tuple, arrays: tuple, index: np.ndarray) -> tuple[tuple, dict]:
+    def step(self, state: tuple, arrays: tuple, index: np.ndarray, key: Any
+             ) -> tuple[tuple, dict]:
         """One training step on the rows ``index`` of ``arrays``."""
         rows = len(index)
-        self.prepare(state, arrays, rows)
+        self.prepare(state, arrays, rows, key)
         halves, apply = self._programs[rows]
         trainable, non_trainable = state[0], state[1]
 
         def run(part: np.ndarray) -> tuple:
             program = halves[len(part)].result()
             return jax.block_until_ready(program(trainable, non_trainable, arrays, part,
-                                                 np.float32(len(part) / rows)))
+                                                 np.float32(len(part) / rows), key))
 
         cut = (rows + 1) // 2
         half_a, half_b = execution.side_by_side(lambda: run(index[:cut]),

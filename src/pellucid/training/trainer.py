@@ -285,7 +285,7 @@ class Trainer:
         arrays = source._device_arrays()
         if self._use_split:
             for _, size in execution.block_shapes(source.data.num_samples, batch_size, steps, 1):
-                self._split.prepare(state, arrays, size)
+                self._split.prepare(state, arrays, size, self._base_key)
             return
         device_rows = self._device_rows(rows)
         for shape in execution.block_shapes(source.data.num_samples, batch_size, steps,
@@ -304,7 +304,8 @@ class Trainer:
             cbs.on_train_batch_begin(block.first)
             if self._use_split:
                 for index in block.indices[:block.count]:
-                    state, step_logs = self._call(self._split.step, state, arrays, index)
+                    state, step_logs = self._call(self._split.step, state, arrays, index,
+                                                  self._base_key)
             else:
                 for part, count in execution.dispatches(block, device_rows):
                     state, step_logs = self._call(self._train_fn[1], state, arrays, part,
