@@ -218,9 +218,9 @@ def side_by_side(first: Callable[[], Result], second: Callable[[], Result]
     from two threads, two run at once. Each callable should wait for its program's
     result (``jax.block_until_ready``) so that its thread holds the program until done.
     """
-    pending = _side_thread.submit(first)
-    second_result = second()
-    return pending.result(), second_result
+    results: list = [None, None]
+    on_two_threads(lambda run: run(), [first, second], results.__setitem__)
+    return results[0], results[1]
 
 
 def on_two_threads(run: Callable[[Any], Result], items: list,
