@@ -7,7 +7,9 @@ accelerators (each measured; see bench/README.md):
   compiler keeps gradient convolutions in a slow layout inside loops);
 - predict runs a block's batches side by side only on accelerators;
 - recurrent scans run 8 steps per loop iteration only on accelerators;
-- programs with convolutions use YNNPACK's kernels on the CPU.
+- programs with convolutions use YNNPACK's kernels on the CPU;
+- strided convolutions take their input gradient phase by phase only on the CPU
+  (``pellucid.ops.conv_phases``).
 """
 
 from __future__ import annotations

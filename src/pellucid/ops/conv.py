@@ -18,6 +18,8 @@ import jax
 import jax.numpy as jnp
 
 from pellucid.backend import unwrap
+from pellucid.backend.device import on_accelerator
+from pellucid.ops.conv_phases import strided_conv
 
 Pads = list[tuple[int, int]]
 
@@ -88,12 +90,24 @@ def conv(inputs: Any, kernel: Any, strides: Sequence[int], padding: str | Pads,
         padding = conv_padding(spatial_shape(inputs.shape, data_format), kernel.shape[:rank],
                                strides, dilation, padding)
     channels = inputs.shape[channel_axis(data_format)]
+    groups = channels // kernel.shape[-2]
+    dims = _dimension_numbers(rank, data_format)
+    kernel = kernel.astype(inputs.dtype)
+    if _phases_pay(strides, dilation, groups, padding):
+        return strided_conv(inputs, kernel, tuple(strides), tuple(map(tuple, padding)), dims)
     return jax.lax.conv_general_dilated(
-        inputs, kernel.astype(inputs.dtype), tuple(strides), list(padding),
-        rhs_dilation=tuple(dilation),
-        dimension_numbers=_dimension_numbers(rank, data_format),
-        feature_group_count=channels // kernel.shape[-2],
+        inputs, kernel, tuple(strides), list(padding), rhs_dilation=tuple(dilation),
+        dimension_numbers=dims, feature_group_count=groups,
     )
+
+
+def _phases_pay(strides: Sequence[int], dilation: Sequence[int], groups: int,
+                padding: Pads) -> bool:
+    """Whether the input gradient runs faster by phases (:mod:`pellucid.ops.conv_phases`):
+    a strided, undilated, ungrouped convolution with no cropping on XLA's CPU backend.
+    Accelerators keep their own transposed convolution."""
+    return (max(strides) > 1 and max(dilation) == 1 and groups == 1
+            and min(min(pair) for pair in padding) >= 0 and not on_accelerator())
 
 
 def depthwise_conv(inputs: Any, kernel: Any, strides: Sequence[int], padding: str | Pads,
