@@ -90,8 +90,11 @@ def conv_by_phases(inputs: jax.Array, kernel: jax.Array, strides: Sequence[int],
     # (..., n, s, ...) per spatial axis, then every phase axis moved to the front.
     split_shape: list[int] = []
     for axis, size in enumerate(padded.shape):
-        split_shape += [slabs[spatial.index(axis)], strides[spatial.index(axis)]] \
-            if axis in spatial else [size]
+        if axis in spatial:
+            i = spatial.index(axis)
+            split_shape += [slabs[i], strides[i]]
+        else:
+            split_shape.append(size)
     phase_axes = [axis + spatial.index(axis) + 1 for axis in spatial]
     rest = [i for i in range(len(split_shape)) if i not in phase_axes]
     by_phase = padded.reshape(split_shape).transpose(phase_axes + rest)
