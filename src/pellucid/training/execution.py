@@ -191,12 +191,15 @@ class Executables:
         return treedef, tuple((tuple(np.shape(x)), str(getattr(x, "dtype", type(x))))
                               for x in leaves)
 
-    def prepare(self, args: tuple) -> None:
-        """Starts compiling for the signature of ``args`` (arrays or ShapeDtypeStructs)."""
+    def prepare(self, args: tuple) -> Any:
+        """Starts compiling for the signature of ``args`` (arrays or ShapeDtypeStructs);
+        returns the lowered program, or None when that signature was prepared before."""
         key = self._signature(args)
-        if key not in self._compiled:
-            lowered = self.jitted.lower(*args)
-            self._compiled[key] = self.pool.submit(lowered.compile)
+        if key in self._compiled:
+            return None
+        lowered = self.jitted.lower(*args)
+        self._compiled[key] = self.pool.submit(lowered.compile)
+        return lowered
 
     def __call__(self, *args: Any) -> Any:
         future = self._compiled.get(self._signature(args))

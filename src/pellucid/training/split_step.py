@@ -139,9 +139,9 @@ class SplitSteps:
             per_output = [a + b for a, b in zip(half_a[2], half_b[2], strict=True)]
             flat_out = [jnp.concatenate([a, b]) for a, b in zip(half_a[3], half_b[3],
                                                                 strict=True)]
-            return trainer._finish_step(state, grads, state[1], execution.take_rows(arrays, index),
-                                        flat_out, [None] * len(flat_out),
-                                        half_a[1] + half_b[1] + reg, per_output)
+            aux = (flat_out, [None] * len(flat_out), state[1], per_output,
+                   half_a[1] + half_b[1] + reg)
+            return trainer._finish_step(state, grads, execution.take_rows(arrays, index), aux)
 
         self._half = jax.jit(half, compiler_options=options)
         self._apply = jax.jit(apply, donate_argnums=(0,), compiler_options=options)

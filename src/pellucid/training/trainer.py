@@ -29,6 +29,7 @@ from pellucid.training import data as data_lib
 from pellucid.training import execution, split_step
 from pellucid.training.compile_utils import CompiledLossesAndMetrics
 from pellucid.training.shape_checks import check_inputs, check_targets
+from pellucid.training.update_program import GradientsThenUpdate
 
 
 class Trainer:
@@ -134,11 +135,20 @@ class Trainer:
             reg = reg + jnp.sum(term)
         return total + reg, (flat_out, flat_masks, new_nt, per_output, total + reg)
 
-    def _finish_step(self, state: tuple, grads: list, new_nt: list, batch: tuple,
-                     flat_out: list, flat_masks: list, total: Any, per_output: list
+    def _gradients(self, trainable: list, non_trainable: list, batch: tuple, key: Any
+                   ) -> tuple[list, tuple]:
+        """``(grads, aux)``: the training loss's gradient and ``_forward_losses``'s aux."""
+        (_, aux), grads = jax.value_and_grad(
+            lambda t: self._forward_losses(t, non_trainable, batch, True, key),
+            has_aux=True)(trainable)
+        return grads, aux
+
+    def _finish_step(self, state: tuple, grads: list, batch: tuple, aux: tuple
                      ) -> tuple[tuple, dict]:
         """The rest of a training step once its gradients are known: the optimizer's
-        update, the constraints, the metrics and the step counter."""
+        update, the constraints, the metrics and the step counter. ``aux`` is
+        ``(outputs, masks, new non-trainable state, per-output losses, total loss)``."""
+        flat_out, flat_masks, new_nt, per_output, total = aux
         trainable, _, opt_state, metric_states, counter = state
         new_t, new_opt = self.optimizer.update(grads, opt_state, trainable)
         constraints = [v.constraint for v in self._variables()[0]]
@@ -154,19 +164,19 @@ class Trainer:
         # The run's key is an argument, not a constant of the program: a constant would
         # differ in every process and defeat the persistent compilation cache.
         def step(state: tuple, batch: tuple, base_key: Any) -> tuple[tuple, dict]:
-            trainable, non_trainable, counter = state[0], state[1], state[4]
-            key = jax.random.fold_in(base_key, counter)
-            grad_fn = jax.value_and_grad(
-                lambda t: self._forward_losses(t, non_trainable, batch, True, key), has_aux=True)
-            (_, aux), grads = grad_fn(trainable)
-            flat_out, flat_masks, new_nt, per_output, total = aux
-            return self._finish_step(state, grads, new_nt, batch, flat_out, flat_masks, total,
-                                     per_output)
+            key = jax.random.fold_in(base_key, state[4])
+            grads, aux = self._gradients(state[0], state[1], batch, key)
+            return self._finish_step(state, grads, batch, aux)
 
         def init_logs(state: tuple) -> dict:
             return compiled.compute_metrics(state[3])
 
         options = self._compiler_options()
+        if options and not on_accelerator():
+            # Convolutions on the CPU: one step per dispatch, the update apart (see
+            # pellucid.training.update_program).
+            return (GradientsThenUpdate(self, options, lambda batch: batch),
+                    GradientsThenUpdate(self, options, _one_step_batch))
         block = jax.jit(execution.loop_steps(step, init_logs), donate_argnums=(0,),
                         compiler_options=options)
         return (jax.jit(step, donate_argnums=(0,), compiler_options=options),
@@ -591,6 +601,15 @@ def _check_steps_per_execution(value: int | str) -> int | str:
         raise ValueError(f"steps_per_execution must be a positive int or 'auto', got "
                          f"{value!r}.")
     return value
+
+
+def _one_step_batch(arrays: tuple, indices: Any, count: Any) -> tuple:
+    """The batch of a one-step dispatch (``indices`` ``int32[1, batch]``, see
+    ``Trainer._device_rows``)."""
+    if indices.shape[0] != 1:
+        raise ValueError(f"A two-program training step runs one batch per dispatch, got "
+                         f"{indices.shape[0]} batches of indices.")
+    return execution.take_rows(arrays, indices[0])
 
 
 def _copy(value: Any) -> jax.Array:

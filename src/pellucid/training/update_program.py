@@ -1,0 +1,67 @@
+"""Training steps whose optimizer update is a program of its own (convolutions on the CPU).
+
+A convolutional model's training step on XLA's CPU backend is compiled with YNNPACK's
+fusions (:func:`pellucid.backend.device.convolution_compiler_options`), which run its
+convolutions 2-3x faster than XLA's own kernels. In the same program the optimizer's
+update becomes YNNPACK elementwise fusions too, and those cost memory traffic:
+
+- a YNNPACK fusion does not write over its operands, so XLA copies each weight it
+  updates before updating it (B3's 9216x512 Dense kernel: 18.9 MB read and written
+  per step);
+- Adam's three results (momentum, velocity, weight) are three fusions, three passes
+  over the arrays.
+
+Here the step is two programs: ``gradients`` (the forward pass and the gradient,
+compiled with the convolution options) and ``update`` (the optimizer's update, the
+constraints and the metrics, compiled with XLA's defaults, in place in the donated
+buffers). The operations are those of the one-program step, so the values are the
+same to float32 rounding (tested). B3, ``bench.worker`` runs alternating (samples/s,
+two threads, one program / two): 1,567-1,604, 1,656-1,753 and 1,737-1,752 against
+1,714-1,826, 1,824-1,920 and 1,885-1,913. A second dispatch per step costs tens of
+microseconds, nothing next to a convolution step; accelerators and programs without
+the convolution options keep the one-program step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+
+from pellucid.training import execution
+
+
+class GradientsThenUpdate:
+    """``step(state, *batch_args, base_key) -> (state, logs)`` run as two programs.
+
+    ``batch_of(*batch_args)`` gives the step's ``(x, y, sample_weight)`` batch inside
+    either program: the batch itself, or rows of the arrays placed on the device.
+    ``prepare(args)`` compiles both programs ahead for the signature of ``args`` (the
+    arguments of a call), as :class:`~pellucid.training.execution.Executables` does.
+    """
+
+    def __init__(self, trainer: Any, options: dict, batch_of: Callable[..., tuple]):
+        def gradients(state: tuple, batch_args: tuple, base_key: Any) -> tuple:
+            key = jax.random.fold_in(base_key, state[4])
+            return trainer._gradients(state[0], state[1], batch_of(*batch_args), key)
+
+        def update(state: tuple, grads: list, aux: tuple, batch_args: tuple
+                   ) -> tuple[tuple, dict]:
+            return trainer._finish_step(state, grads, batch_of(*batch_args), aux)
+
+        self._gradients = execution.Executables(
+            jax.jit(gradients, compiler_options=options))
+        self._update = execution.Executables(jax.jit(update, donate_argnums=(0,)))
+
+    def prepare(self, args: tuple) -> None:
+        state, batch_args, base_key = args[0], args[1:-1], args[-1]
+        lowered = self._gradients.prepare((state, batch_args, base_key))
+        if lowered is not None:
+            grads, aux = lowered.out_info
+            self._update.prepare((state, grads, aux, batch_args))
+
+    def __call__(self, state: tuple, *args: Any) -> tuple[tuple, dict]:
+        batch_args, base_key = args[:-1], args[-1]
+        grads, aux = self._gradients(state, batch_args, base_key)
+        return self._update(state, grads, aux, batch_args)
