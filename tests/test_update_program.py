@@ -25,6 +25,7 @@ def _model() -> pellucid.Model:
     model = pellucid.Sequential([
         pellucid.Input((10, 10, 1)),
         layers.Conv2D(6, 3, activation="relu"),
+        layers.BatchNormalization(),  # state the forward pass changes, kept by the update
         layers.Conv2D(8, 3, strides=2, activation="relu",
                       kernel_constraint=pellucid.constraints.MaxNorm(0.5, axis=[0, 1, 2])),
         layers.Flatten(),
@@ -92,8 +93,10 @@ def test_two_programs_train_as_one(monkeypatch):
             np.testing.assert_allclose(got[name], expected[name], rtol=1e-5, atol=1e-6)
     for a, b in zip(ours[0].get_weights(), reference[0].get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    moving_mean = ours[0].layers[1].moving_mean.numpy()
+    assert np.all(moving_mean != 0)  # the batch statistics reached the model
     # The constraint ran in the update program: every filter's norm is at most 0.5.
-    kernel = ours[0].layers[1].kernel.numpy()
+    kernel = ours[0].layers[2].kernel.numpy()
     norms = np.sqrt(np.sum(kernel.reshape(-1, kernel.shape[-1]) ** 2, axis=0))
     assert np.all(norms <= 0.5 + 1e-5)
 
