@@ -9,7 +9,11 @@ accelerators (each measured; see bench/README.md):
 - recurrent scans run 8 steps per loop iteration only on accelerators;
 - programs with convolutions use YNNPACK's kernels on the CPU;
 - strided convolutions take their input gradient phase by phase only on the CPU
-  (``pellucid.ops.conv_phases``).
+  (``pellucid.ops.conv_phases``);
+- convolution models run the optimizer's update as a program of its own only on the CPU
+  (``pellucid.training.update_program``);
+- Dense kernels take their gradient from a transposed copy of the inputs only on the CPU
+  (``pellucid.ops.dense_matmul``).
 """
 
 from __future__ import annotations

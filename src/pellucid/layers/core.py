@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax.numpy as jnp
-
 from pellucid import activations
 from pellucid.layers import weight_arguments
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
+from pellucid.ops.dense_matmul import dense_matmul
 
 
 class Dense(Layer):
@@ -75,7 +74,7 @@ class Dense(Layer):
         return self._kernel
 
     def call(self, inputs: Any) -> Any:
-        outputs = jnp.matmul(inputs, self._kernel.value)
+        outputs = dense_matmul(inputs, self._kernel.value)
         if self.bias is not None:
             outputs = outputs + self.bias.value
         return self.activation(outputs)
