@@ -56,7 +56,7 @@ def test_kernel_gradient_multiplies_a_transposed_copy_on_the_cpu():
     x, w = _arrays((6, 3))
     grad = jax.jit(jax.grad(lambda w: jnp.sum(dense_matmul(x, w))))
     assert "optimization_barrier" in str(grad.lower(w).as_text())
-    # Vectors and batched kernels keep jnp.matmul.
+    # A vector input keeps jnp.matmul.
     assert dense_matmul(x[0], w).shape == (5,)
     np.testing.assert_array_equal(dense_matmul(x[0], w), jnp.matmul(x[0], w))
 

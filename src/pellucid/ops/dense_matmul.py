@@ -12,7 +12,9 @@ order: bit for bit in the measurements below) and forward mode works as before.
 Measured on the 2-core CPU (two threads): ``x^T @ dy`` for B3's Dense 9216 -> 512 at
 batch 128 took 10.2-10.4 ms on XLA's kernel and 8.8 ms on YNNPACK's, the transposed copy
 0.3-0.5 ms. ``bench.worker`` runs alternating (samples/s, without / with): B0 (MLP
-784 -> 512 -> 10) 60.4-65.4k / 75.2-78.9k, B3 1,814-1,899 / 1,842-1,968. On accelerators
+784 -> 512 -> 10) 46.5-51.1k / 50.3-57.5k, B3 1,731-1,898 / 1,839-1,973 (a busy hour; a
+first version of the same derivative, an hour earlier: B0 60.4-65.4k / 75.2-78.9k, B3
+1,814-1,899 / 1,842-1,968). On accelerators
 the product is ``jnp.matmul``'s own (their BLAS takes transposed operands as they are).
 """
 
