@@ -41,9 +41,8 @@ class OneProgram:
 
     def __init__(self, trainer, options, batch_of):
         def step(state, batch_args, base_key):
-            key = jax.random.fold_in(base_key, state[4])
             batch = batch_of(*batch_args)
-            grads, aux = trainer._gradients(state[0], state[1], batch, key)
+            grads, aux = trainer._gradients(state, batch, base_key)
             return trainer._finish_step(state, grads, batch, aux)
 
         self._step = jax.jit(step, donate_argnums=(0,), compiler_options=options)

@@ -135,9 +135,12 @@ class Trainer:
             reg = reg + jnp.sum(term)
         return total + reg, (flat_out, flat_masks, new_nt, per_output, total + reg)
 
-    def _gradients(self, trainable: list, non_trainable: list, batch: tuple, key: Any
-                   ) -> tuple[list, tuple]:
-        """``(grads, aux)``: the training loss's gradient and ``_forward_losses``'s aux."""
+    def _gradients(self, state: tuple, batch: tuple, base_key: Any) -> tuple[list, tuple]:
+        """``(grads, aux)``: the training loss's gradient in the trainable weights and
+        ``_forward_losses``'s aux, with the step's key drawn from the run's ``base_key``
+        and the step counter."""
+        trainable, non_trainable = state[0], state[1]
+        key = jax.random.fold_in(base_key, state[4])
         (_, aux), grads = jax.value_and_grad(
             lambda t: self._forward_losses(t, non_trainable, batch, True, key),
             has_aux=True)(trainable)
@@ -164,8 +167,7 @@ class Trainer:
         # The run's key is an argument, not a constant of the program: a constant would
         # differ in every process and defeat the persistent compilation cache.
         def step(state: tuple, batch: tuple, base_key: Any) -> tuple[tuple, dict]:
-            key = jax.random.fold_in(base_key, state[4])
-            grads, aux = self._gradients(state[0], state[1], batch, key)
+            grads, aux = self._gradients(state, batch, base_key)
             return self._finish_step(state, grads, batch, aux)
 
         def init_logs(state: tuple) -> dict:

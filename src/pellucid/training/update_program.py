@@ -46,8 +46,7 @@ class GradientsThenUpdate:
 
     def __init__(self, trainer: Any, options: dict, batch_of: Callable[..., tuple]):
         def gradients(state: tuple, batch_args: tuple, base_key: Any) -> tuple:
-            key = jax.random.fold_in(base_key, state[4])
-            return trainer._gradients(state[0], state[1], batch_of(*batch_args), key)
+            return trainer._gradients(state, batch_of(*batch_args), base_key)
 
         def update(state: tuple, grads: list, aux: tuple, batch_args: tuple
                    ) -> tuple[tuple, dict]:
