@@ -88,3 +88,16 @@ def _flatten(x: Any) -> list:
 def copy_model_weights(ours: Any, theirs: Any) -> None:
     """Copy a Keras model's weights into the matching pellucid model (same layout)."""
     ours.set_weights(theirs.get_weights())
+
+
+def check_training(ours: Any, theirs: Any, x: Any, y: Any, weight_rtol: float = 1e-7,
+                   weight_atol: float = 1e-5, **fit_kwargs: Any) -> None:
+    """Fit a compiled Keras model and its pellucid twin from the same weights (Keras's
+    copied into ours) on the same batches; compare the loss per epoch and the weights."""
+    ours.set_weights(theirs.get_weights())
+    fit_kwargs = {"shuffle": False, "verbose": 0, **fit_kwargs}
+    their_loss = theirs.fit(x, y, **fit_kwargs).history["loss"]
+    our_loss = ours.fit(x, y, **fit_kwargs).history["loss"]
+    np.testing.assert_allclose(our_loss, their_loss, rtol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=weight_rtol, atol=weight_atol)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from parity import check_layer, keras_module
+from parity import check_layer, check_training, keras_module
 
 import pellucid
 from pellucid.backend import StateScope
@@ -304,11 +304,7 @@ def test_masked_fit_loss_matches_keras():
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours.evaluate(ids, y, verbose=0),
                                theirs.evaluate(ids, y, verbose=0), rtol=1e-5)
-    our_hist = ours.fit(ids, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
-    their_hist = theirs.fit(ids, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
-    np.testing.assert_allclose(our_hist.history["loss"], their_hist.history["loss"], rtol=1e-5)
-    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+    check_training(ours, theirs, ids, y, batch_size=4, epochs=1)
 
 
 def test_stateful_fit_threads_state_and_reset_zeroes_it():

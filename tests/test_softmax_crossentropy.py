@@ -4,7 +4,7 @@ Keras."""
 import numpy as np
 
 import pellucid
-from tests.parity import keras_module
+from tests.parity import check_training, keras_module
 
 keras = keras_module()
 
@@ -21,10 +21,5 @@ def test_softmax_model_training_matches_keras():
         model.compile(lib.optimizers.SGD(0.5), "categorical_crossentropy")
         return model
 
-    theirs, ours = build(keras), build(pellucid)
-    ours.set_weights(theirs.get_weights())
-    h_theirs = theirs.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-    h_ours = ours.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-    np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=1e-5)
-    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    check_training(build(pellucid), build(keras), x, y, weight_rtol=1e-5, weight_atol=1e-6,
+                   batch_size=16, epochs=3)

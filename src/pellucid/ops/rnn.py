@@ -66,18 +66,25 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
 
         xs = time_major
     else:
+        keep_time_major = jnp.swapaxes(mask.astype(bool), 0, 1)
+        shapes = _step_shapes(initial_states, output_spec)
+        keeps = _broadcast_keeps(keep_time_major, shapes, feature_major)
+
         def body(carry: tuple, xm: tuple) -> tuple[tuple, jax.Array]:
             states, prev_out = carry
-            x_t, keep = xm
-            out, new_states = step(x_t, states)
-            keep = keep[None, :] if feature_major else keep[:, None]
-            held = jnp.zeros_like(out) if zero_output_for_mask else prev_out
-            out = jnp.where(keep, out, held)
-            new_states = jax.tree_util.tree_map(
-                lambda new, old: jnp.where(keep, new, old), new_states, states)
-            return (new_states, jnp.where(keep, out, prev_out)), out
+            x_t, keep_by_shape = xm
 
-        xs = (time_major, jnp.swapaxes(mask.astype(bool), 0, 1))
+            def keep_for(array: jax.Array) -> jax.Array:
+                return keep_by_shape[shapes.index(array.shape)]
+
+            out, new_states = step(x_t, states)
+            held = jnp.zeros_like(out) if zero_output_for_mask else prev_out
+            out = jnp.where(keep_for(out), out, held)
+            new_states = jax.tree_util.tree_map(
+                lambda new, old: jnp.where(keep_for(new), new, old), new_states, states)
+            return (new_states, jnp.where(keep_for(out), out, prev_out)), out
+
+        xs = (time_major, keeps)
 
     # The carry's output is the last emitted one except when masked steps emit zeros.
     stack = return_all_outputs or (mask is not None and zero_output_for_mask)
@@ -124,6 +131,35 @@ def scan_unroll(steps: int) -> int:
     forced = os.environ.get("PELLUCID_SCAN_UNROLL")
     chosen = int(forced) if forced else (ACCELERATOR_UNROLL if on_accelerator() else 1)
     return max(1, min(chosen, steps))
+
+
+def _step_shapes(states: Any, output_spec: Any) -> list[tuple[int, ...]]:
+    """The distinct shapes of one step's states and output."""
+    shapes = [tuple(output_spec.shape)]
+    for leaf in jax.tree_util.tree_leaves(states):
+        if tuple(leaf.shape) not in shapes:
+            shapes.append(tuple(leaf.shape))
+    return shapes
+
+
+def _broadcast_keeps(keep: jax.Array, shapes: list[tuple[int, ...]],
+                     feature_major: bool) -> tuple[jax.Array, ...]:
+    """The mask ``(time, batch)`` broadcast to ``(time, *shape)`` for each step shape.
+
+    Each step selects with its slice of these, already full-size: when the step broadcast
+    the mask itself, reverse mode stored every broadcast copy once per ``jnp.where`` and
+    step (four ``(batch, units)`` writes per LSTM step); slices of a scanned input are
+    read back from the input instead.
+    """
+    steps, batch = keep.shape
+    keeps = []
+    for shape in shapes:
+        if feature_major:  # (..., batch)
+            expanded = keep.reshape((steps,) + (1,) * (len(shape) - 1) + (batch,))
+        else:  # (batch, ...)
+            expanded = keep.reshape((steps, batch) + (1,) * (len(shape) - 1))
+        keeps.append(jnp.broadcast_to(expanded, (steps,) + shape))
+    return tuple(keeps)
 
 
 def _batch_first(output: jax.Array, feature_major: bool) -> jax.Array:
