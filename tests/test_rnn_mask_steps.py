@@ -56,7 +56,8 @@ def _stored_masks(feature_major: bool) -> int:
 
     def loss(x, mask):
         states = [jnp.zeros((batch, units)), jnp.ones((batch, units))]
-        last, _, final = rnn(step, x, states, mask, feature_major=feature_major)
+        last, _, final = rnn(step, x, states, mask, feature_major=feature_major,
+                             differentiated=True)
         return jnp.sum(last) + jnp.sum(final[1])
 
     x = jnp.ones((batch, steps, units))

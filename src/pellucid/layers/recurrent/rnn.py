@@ -191,7 +191,8 @@ class RNN(Layer):
             try:
                 return rnn(step, xs, states, mask, self.go_backwards, self.unroll,
                            self.zero_output_for_mask, self.return_sequences,
-                           layout.feature_major, steps_per_iteration)
+                           layout.feature_major, steps_per_iteration,
+                           differentiated=training is True)
             finally:
                 _clear_dropout_masks(self.cell)
 
