@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pellucid import backend
-from pellucid.backend import compilation_cache
+from pellucid.backend import runtime
 from pellucid.backend.device import convolution_compiler_options, on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
@@ -35,7 +35,7 @@ def _inference_forward(model: Any) -> Any:
 
 
 def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any:
-    compilation_cache.enable()
+    runtime.prepare()
     fn = getattr(model, "_predict_fn", None)
     if fn is None:
         forward = _inference_forward(model)
@@ -104,7 +104,7 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
     device so one dispatch predicts ``indices.shape[0]`` batches. ``first_batch()``
     gives one batch of input, traced once to choose compiler options.
     """
-    compilation_cache.enable()
+    runtime.prepare()
     fn = getattr(model, "_predict_block_fn", None)
     if fn is None:
         forward = _inference_forward(model)

@@ -23,7 +23,7 @@ import numpy as np
 
 from pellucid import backend, optimizers
 from pellucid import callbacks as callbacks_module
-from pellucid.backend import compilation_cache
+from pellucid.backend import runtime
 from pellucid.backend.device import convolution_compiler_options, on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution, split_step
@@ -42,7 +42,7 @@ class Trainer:
             kwargs.pop(old, None)
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
-        compilation_cache.enable()
+        runtime.prepare()
         self.model = model
         self.steps_per_execution = _check_steps_per_execution(steps_per_execution)
         self.optimizer = optimizers.get(optimizer)
