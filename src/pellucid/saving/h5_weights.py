@@ -42,7 +42,11 @@ def weights_h5_bytes(model: Any, include_optimizer: bool = True,
             target = f.create_group("pellucid_extra")
             for key, value in extra.items():
                 target[key] = np.asarray(value)
-        f.attrs[DIGEST_ATTR] = content_digest(f)
+        # Fixed-length ASCII, stored inside the attribute itself: a variable-length
+        # string lives on HDF5's global heap behind an address and a length, and a
+        # damaged address made reading it crash the process (a segmentation fault in
+        # the HDF5 library, found by flipping bits of a saved file).
+        f.attrs[DIGEST_ATTR] = np.bytes_(content_digest(f))
     return buffer.getvalue()
 
 
@@ -82,7 +86,7 @@ def open_h5(source: Any, label: str) -> h5py.File:
 
 def verify_digest(f: h5py.File, label: str) -> None:
     """Refuse a pellucid-written file whose contents no longer match its digest."""
-    expected = f.attrs.get(DIGEST_ATTR)
+    expected = _short_attribute(f.attrs, DIGEST_ATTR, label)
     if expected is None:
         return
     if isinstance(expected, bytes):
@@ -177,12 +181,27 @@ def _read_dataset(group: h5py.Group, key: str, path: str, label: str) -> np.ndar
     if not isinstance(dataset, h5py.Dataset) or dataset.is_virtual:
         raise FileFormatError(label, f"'{path}/vars/{key}' is not a plain dataset.")
     value = np.asarray(dataset[()])
-    if dataset.attrs.get("dtype") == "bfloat16":
+    if _short_attribute(dataset.attrs, "dtype", label) == "bfloat16":
         import ml_dtypes  # noqa: PLC0415
 
         value = value.view(ml_dtypes.bfloat16) if value.dtype == np.uint16 else \
             value.astype(ml_dtypes.bfloat16)
     return value
+
+
+def _short_attribute(attrs: h5py.AttributeManager, name: str, label: str) -> Any:
+    """``attrs[name]`` (a single value: a digest or a dtype name), or None when absent.
+
+    The declared size is checked before h5py reads the value: a flipped bit in a
+    damaged file's attribute header once declared millions of strings, and reading them
+    ran for minutes."""
+    if name not in attrs:
+        return None
+    shape = attrs.get_id(name).shape or ()
+    if int(np.prod(shape)) != 1:
+        raise FileFormatError(label, f"the attribute {name!r} is damaged (it declares "
+                                     f"{shape} values where one is written).")
+    return attrs[name]
 
 
 def _has_group(f: h5py.File, path: str) -> bool:

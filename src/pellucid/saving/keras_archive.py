@@ -132,14 +132,22 @@ def _read_archive(path: str) -> tuple[dict, bytes]:
                         info.file_size > 100 * max(info.compress_size, 1):
                     raise FileFormatError(path, f"member {info.filename} would expand to "
                                                 f"{info.file_size} bytes (a zip bomb?).")
-            raw_config = archive.read(CONFIG)
-            weights = archive.read(WEIGHTS)
-    except (FileFormatError, NotImplementedError):
+            raw_config = _read_member(archive, CONFIG, path)
+            weights = _read_member(archive, WEIGHTS, path)
+    except (FileFormatError, NotImplementedError):  # ours: damage, or an unbuilt feature
         raise
     except Exception as err:  # zipfile reports damage through many exception types
         raise FileFormatError(path, f"not a readable .keras zip archive "
                                     f"({type(err).__name__}: {err}).") from None
     return _parse_config(path, raw_config), weights
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: str) -> bytes:
+    try:
+        return archive.read(name)
+    except Exception as err:  # a damaged entry can name a compression zipfile lacks
+        raise FileFormatError(path, f"member {name} cannot be read ({type(err).__name__}: "
+                                    f"{err}).") from None
 
 
 def _parse_config(path: str, raw_config: bytes) -> dict:
