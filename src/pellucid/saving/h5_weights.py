@@ -192,9 +192,10 @@ def _read_dataset(group: h5py.Group, key: str, path: str, label: str) -> np.ndar
 def _short_attribute(attrs: h5py.AttributeManager, name: str, label: str) -> Any:
     """``attrs[name]`` (a single value: a digest or a dtype name), or None when absent.
 
-    The declared size is checked before h5py reads the value: a flipped bit in a
-    damaged file's attribute header once declared millions of strings, and reading them
-    ran for minutes."""
+    The declared size is checked before h5py reads the value, so that a damaged header
+    cannot make it allocate and read an array of any size. (A bit-flipped file once kept
+    the reading of its variable-length digest busy for minutes with 4 GB resident; the
+    digest is written fixed-length now, see ``weights_h5_bytes``.)"""
     if name not in attrs:
         return None
     shape = attrs.get_id(name).shape or ()
