@@ -65,7 +65,7 @@ def keep_freed_buffers() -> bool:
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
-    except OSError:
+    except OSError:  # a glibc without that soname: malloc stays as it is, nothing breaks
         return False
     _applied = all(libc.mallopt(param, value) == 1 for param, value in SETTINGS.items())
     return _applied
