@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from pellucid.backend import to_snake_case, unwrap
+from pellucid.ops import softmax_crossentropy
 from pellucid.ops.nn import log_probabilities
 from pellucid.registry import keras_config_name, lookup
 
@@ -170,14 +171,19 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
             f"got y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}. For integer "
             "class labels use sparse_categorical_crossentropy."
         )
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
-    return -jnp.sum(y_true * log_probabilities(y_pred, from_logits, axis), axis=axis)
+    return -jnp.sum(_smoothed(y_true, label_smoothing)
+                    * log_probabilities(y_pred, from_logits, axis), axis=axis)
 
 
-def _sparse_cce(y_true: Any, y_pred: Any, from_logits: bool, ignore_class: int | None,
-                axis: int) -> tuple[Array, Array | None]:
-    y_true, y_pred = _pair(y_true, y_pred)
+def _smoothed(y_true: Array, label_smoothing: float) -> Array:
+    """Label smoothing ``s``: ``t * (1 - s) + s / classes``."""
+    if not label_smoothing:
+        return y_true
+    return y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
+
+
+def _sparse_labels(y_true: Array, y_pred: Array, axis: int) -> Array:
+    """Labels shaped like ``y_pred`` without its class axis (a size-1 axis is dropped)."""
     if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:
         y_true = jnp.squeeze(y_true, axis)
     if y_true.shape != y_pred.shape[:-1]:
@@ -186,6 +192,13 @@ def _sparse_cce(y_true: Any, y_pred: Any, from_logits: bool, ignore_class: int |
             f"predictions without their class axis; got y_true.shape={y_true.shape}, "
             f"y_pred.shape={y_pred.shape}."
         )
+    return y_true
+
+
+def _sparse_cce(y_true: Any, y_pred: Any, from_logits: bool, ignore_class: int | None,
+                axis: int) -> tuple[Array, Array | None]:
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = _sparse_labels(y_true, y_pred, axis)
     valid = None
     if ignore_class is not None:
         valid = y_true != ignore_class
@@ -314,12 +327,23 @@ class Loss:
         """Per-sample values and the mask the loss itself produces (None if none)."""
         return self.call(y_true, y_pred), None
 
+    def call_on_softmax_logits(self, y_true: Array, logits: Array) -> Array | None:
+        """Per-sample values for ``y_pred = softmax(logits)`` computed from ``logits``, or
+        None where this loss has no such form (then ``call`` gets the probabilities)."""
+        return None
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
                  mask: Any = None) -> Array:
         """Reduced loss: scalar, or per-sample values for ``reduction="none"``."""
+        logits = softmax_crossentropy.logits_of(y_pred)
         y_pred = jnp.asarray(unwrap(y_pred), self.dtype)
         y_true = jnp.asarray(unwrap(y_true), self.dtype)
-        values, own_mask = self.call_with_mask(y_true, y_pred)
+        values = None
+        if logits is not None and logits.dtype == y_pred.dtype:
+            values = self.call_on_softmax_logits(y_true, logits)
+        own_mask = None
+        if values is None:
+            values, own_mask = self.call_with_mask(y_true, y_pred)
         if mask is not None and own_mask is not None:
             mask = jnp.asarray(mask).astype(bool) & own_mask
         elif own_mask is not None:
@@ -347,6 +371,26 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true: Array, y_pred: Array) -> Array:
         y_true, y_pred = match_ranks(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def call_on_softmax_logits(self, y_true: Array, logits: Array) -> Array | None:
+        options = self._fn_kwargs
+        # A subclass may have changed ``call``; only the library's own classes are known.
+        if (type(self) not in _SOFTMAX_FORMS
+                or self.fn not in (categorical_crossentropy, sparse_categorical_crossentropy)
+                or options.get("from_logits", False)
+                or options.get("axis", -1) not in (-1, logits.ndim - 1)
+                or options.get("ignore_class") is not None):
+            return None
+        y_true, matched = match_ranks(y_true, logits)
+        if matched.shape != logits.shape:
+            return None
+        if self.fn is sparse_categorical_crossentropy:
+            labels = _sparse_labels(y_true, logits, -1).astype(jnp.int32)
+            y_true = jax.nn.one_hot(labels, logits.shape[-1], dtype=logits.dtype)
+        elif y_true.shape != logits.shape:
+            return None
+        target = _smoothed(y_true, options.get("label_smoothing", 0.0))
+        return softmax_crossentropy.crossentropy_of_softmax(target, logits)
 
     def __repr__(self) -> str:
         return f"<LossFunctionWrapper({self.fn.__name__}, kwargs={self._fn_kwargs})>"
@@ -437,6 +481,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         return {**Loss.get_config(self), "from_logits": self.from_logits,
                 "ignore_class": self.ignore_class}
 
+
+_SOFTMAX_FORMS = (LossFunctionWrapper, CategoricalCrossentropy, SparseCategoricalCrossentropy)
 
 # --- lookup ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from pellucid.ops import softmax_crossentropy
 from pellucid.ops.core import array_args
 
 # ``tanh`` lives here too, but ``ops.tanh`` is the NumPy-family one, as in Keras.
@@ -130,7 +131,11 @@ def glu(x: Any, axis: int = -1) -> jax.Array:
 @array_args
 def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> jax.Array:
     """``exp(x_i) / sum_j exp(x_j)`` along ``axis`` (an int or a tuple of axes)."""
-    return jax.nn.softmax(jnp.asarray(x), axis=axis)
+    x = jnp.asarray(x)
+    probabilities = jax.nn.softmax(x, axis=axis)
+    if isinstance(axis, int):
+        softmax_crossentropy.remember(probabilities, x, axis)
+    return probabilities
 
 
 @array_args

@@ -37,6 +37,7 @@ import numpy as np
 
 from pellucid import losses as losses_module
 from pellucid.backend.device import on_accelerator
+from pellucid.ops import softmax_crossentropy
 from pellucid.training import execution
 
 # Smaller batches train slower in halves: each step adds two dispatches and a handoff
@@ -116,14 +117,18 @@ class SplitSteps:
             x, y, sw = execution.take_rows(arrays, index)
 
             def loss(t: list) -> tuple:
-                outputs, _, _, _ = model.pure_forward(t, non_trainable, _model_input(model, x),
-                                                      True, key)
-                flat_out = jax.tree_util.tree_leaves(outputs)
-                total, per_output = compiled.losses(y, flat_out, sw, [None] * len(flat_out))
+                with softmax_crossentropy.remembering_logits():
+                    outputs, _, _, _ = model.pure_forward(t, non_trainable,
+                                                          _model_input(model, x), True, key)
+                    flat_out = jax.tree_util.tree_leaves(outputs)
+                    total, per_output = compiled.losses(y, flat_out, sw,
+                                                        [None] * len(flat_out))
                 # Sums: a batch of one row has an empty second half, whose losses come out
                 # as empty arrays; a sum makes them 0 and leaves the other scalars as they are.
+                # Predictions leave the program only for the metrics that read them.
+                kept = [out if compiled.metrics[i] else None for i, out in enumerate(flat_out)]
                 return jnp.sum(total) * fraction, ([jnp.sum(p) * fraction for p in per_output],
-                                                   flat_out)
+                                                   kept)
 
             (value, (per_output, flat_out)), grads = jax.value_and_grad(
                 loss, has_aux=True)(trainable)
@@ -137,8 +142,8 @@ class SplitSteps:
             grads = [a + b + r for a, b, r in zip(half_a[0], half_b[0], reg_grads,
                                                    strict=True)]
             per_output = [a + b for a, b in zip(half_a[2], half_b[2], strict=True)]
-            flat_out = [jnp.concatenate([a, b]) for a, b in zip(half_a[3], half_b[3],
-                                                                strict=True)]
+            flat_out = [None if a is None else jnp.concatenate([a, b])
+                        for a, b in zip(half_a[3], half_b[3], strict=True)]
             aux = (flat_out, [None] * len(flat_out), state[1], per_output,
                    half_a[1] + half_b[1] + reg)
             return trainer._finish_step(state, grads, execution.take_rows(arrays, index), aux)

@@ -25,6 +25,7 @@ from pellucid import backend, optimizers
 from pellucid import callbacks as callbacks_module
 from pellucid.backend import runtime
 from pellucid.backend.device import convolution_compiler_options, on_accelerator
+from pellucid.ops import softmax_crossentropy
 from pellucid.training import data as data_lib
 from pellucid.training import execution, split_step
 from pellucid.training.compile_utils import CompiledLossesAndMetrics
@@ -125,11 +126,12 @@ class Trainer:
                         training: bool, key: Any) -> tuple[Any, tuple]:
         x, y, sw = batch
         model = self.model
-        outputs, masks, new_nt, added = model.pure_forward(
-            trainable, non_trainable, _model_input(model, x), training, key)
-        flat_out = jax.tree_util.tree_leaves(outputs)
-        flat_masks = _flat_masks(masks, len(flat_out))
-        total, per_output = self.compiled.losses(y, flat_out, sw, flat_masks)
+        with softmax_crossentropy.remembering_logits():
+            outputs, masks, new_nt, added = model.pure_forward(
+                trainable, non_trainable, _model_input(model, x), training, key)
+            flat_out = jax.tree_util.tree_leaves(outputs)
+            flat_masks = _flat_masks(masks, len(flat_out))
+            total, per_output = self.compiled.losses(y, flat_out, sw, flat_masks)
         reg = _regularization(self._variables()[0], trainable)
         for term in added:
             reg = reg + jnp.sum(term)
