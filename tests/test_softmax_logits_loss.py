@@ -102,6 +102,16 @@ def test_training_takes_the_logits_only_for_builtin_crossentropies(monkeypatch, 
     assert bool(calls) is taken
 
 
+def test_time_distributed_softmax_passes_its_logits_on(monkeypatch):
+    calls = _count_calls(monkeypatch)
+    model = pellucid.Sequential([pellucid.Input((4, 3)), pellucid.layers.TimeDistributed(
+        pellucid.layers.Dense(5, activation="softmax"))])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(np.ones((8, 4, 3), "float32"), np.zeros((8, 4), "int32"), batch_size=8,
+              verbose=0)
+    assert calls == [(8, 4, 5)]
+
+
 def test_a_prediction_changed_after_its_softmax_takes_the_probabilities(monkeypatch):
     calls = _count_calls(monkeypatch)
     model = pellucid.Sequential([pellucid.Input((3,)),

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
+from pellucid.ops import softmax_crossentropy
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -63,8 +64,13 @@ class TimeDistributed(Layer):
             if "mask" in params:
                 kwargs["mask"] = jnp.reshape(mask, (batch * steps,) + tuple(mask.shape[2:]))
         outputs, _ = self.layer.call_with_masks((merged,), kwargs, None)
-        return jax.tree_util.tree_map(
-            lambda y: jnp.reshape(y, (batch, steps) + tuple(y.shape[1:])), outputs)
+
+        def split_steps(y: jax.Array) -> jax.Array:
+            out = jnp.reshape(y, (batch, steps) + tuple(y.shape[1:]))
+            softmax_crossentropy.remember_reshaped(out, y)
+            return out
+
+        return jax.tree_util.tree_map(split_steps, outputs)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "layer": _serialize(self.layer)}
