@@ -117,6 +117,11 @@ class RecurrentCell(DropoutMasks, Layer):
                        layout: StepLayout = BATCH_MAJOR) -> tuple[jax.Array, list]:
         raise NotImplementedError
 
+    def holds_masked_states(self, layout: StepLayout) -> bool:
+        """Whether ``recurrent_step`` takes ``keep=`` (``(batch, 1)``) and holds the states
+        of rows where it is False itself."""
+        return False
+
     def call(self, inputs: Any, states: Any, training: bool | None = None) -> tuple[Any, list]:
         states = list(states) if isinstance(states, (list, tuple)) else [states]
         input_masks, recurrent_masks = self.current_dropout_masks(inputs, training)

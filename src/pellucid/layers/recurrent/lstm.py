@@ -12,7 +12,11 @@ import numpy as np
 from pellucid import activations, backend, initializers
 from pellucid.layers.recurrent import cudnn_lstm
 from pellucid.layers.recurrent.base_cell import RecurrentCell
-from pellucid.layers.recurrent.lstm_gates import lstm_gates, takes_written_gradient
+from pellucid.layers.recurrent.lstm_gates import (
+    lstm_gates,
+    lstm_gates_kept,
+    takes_written_gradient,
+)
 from pellucid.layers.recurrent.rnn import RNN, cell_layer_config, split_layer_kwargs
 from pellucid.layers.recurrent.step_layout import BATCH_MAJOR, StepLayout
 
@@ -63,9 +67,13 @@ class LSTMCell(RecurrentCell):
         return forget_ones
 
     def recurrent_step(self, projected: jax.Array, states: list, recurrent_masks: Any,
-                       layout: StepLayout = BATCH_MAJOR) -> tuple[jax.Array, list]:
+                       layout: StepLayout = BATCH_MAJOR, keep: Any = None
+                       ) -> tuple[jax.Array, list]:
         h, c = states
         z = projected + self.recurrent_product(h, recurrent_masks, layout=layout)
+        if keep is not None:
+            h, c = lstm_gates_kept(z, c, h, keep)
+            return h, [h, c]
         if takes_written_gradient(self, layout):
             h, c = lstm_gates(z, c)
             return h, [h, c]
@@ -74,6 +82,11 @@ class LSTMCell(RecurrentCell):
         c = gate(z_f) * c + gate(z_i) * self.activation(z_g)
         h = gate(z_o) * self.activation(c)
         return h, [h, c]
+
+    def holds_masked_states(self, layout: StepLayout) -> bool:
+        # A subclass with its own step would not know ``keep``.
+        return (type(self).recurrent_step is LSTMCell.recurrent_step
+                and takes_written_gradient(self, layout))
 
     def get_config(self) -> dict:
         return {

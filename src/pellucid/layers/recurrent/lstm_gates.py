@@ -33,7 +33,7 @@ from pellucid import activations
 from pellucid.backend.device import on_accelerator
 from pellucid.layers.recurrent.step_layout import StepLayout
 
-__all__ = ["lstm_gates", "takes_written_gradient"]
+__all__ = ["lstm_gates", "lstm_gates_kept", "takes_written_gradient"]
 
 
 def takes_written_gradient(cell: object, layout: StepLayout) -> bool:
@@ -54,6 +54,23 @@ def lstm_gates(z: jax.Array, c: jax.Array) -> tuple[jax.Array, jax.Array]:
 def _activations(z: jax.Array) -> tuple[jax.Array, ...]:
     z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)
     return jax.nn.sigmoid(z_i), jax.nn.sigmoid(z_f), jnp.tanh(z_g), jax.nn.sigmoid(z_o)
+
+
+def lstm_gates_kept(z: jax.Array, c: jax.Array, h: jax.Array, keep: jax.Array
+                    ) -> tuple[jax.Array, jax.Array]:
+    """``(h', c')`` of a batch-major step where rows with ``keep`` False keep ``(h, c)``.
+
+    The values of ``where(keep, lstm_gates(z, c), (h, c))`` (to float32 rounding: XLA may
+    fuse the products of ``c'`` differently; held rows exactly). The mask goes into the
+    gates instead (``f = 1``, ``i = g = 0`` on held rows, so ``c' = 1 * c + 0 * 0 = c``),
+    which leaves one consumer per gate: XLA then computes the gates inside the fusion that
+    writes ``c'``, as it does without a mask, instead of writing all four out first
+    (measured in ``bench/README.md``, "Masked prediction").
+    """
+    i, f, g, o = _activations(z)
+    c_new = (jnp.where(keep, f, 1.0) * c
+             + jnp.where(keep, i, 0.0) * jnp.where(keep, g, 0.0))
+    return jnp.where(keep, o * jnp.tanh(c_new), h), c_new
 
 
 @lstm_gates.defjvp

@@ -187,12 +187,13 @@ class RNN(Layer):
         states = self._initial_states(initial_state, batch, sequences)
 
         def loop(steps_per_iteration: int | None = None) -> tuple[Any, Any, Any]:
-            step, xs, layout = self._step_function(sequences, training, constants)
+            step, xs, layout, masked_step = self._step_function(sequences, training,
+                                                                constants)
             try:
                 return rnn(step, xs, states, mask, self.go_backwards, self.unroll,
                            self.zero_output_for_mask, self.return_sequences,
                            layout.feature_major, steps_per_iteration,
-                           differentiated=training is True)
+                           differentiated=training is True, masked_step=masked_step)
             finally:
                 _clear_dropout_masks(self.cell)
 
@@ -230,8 +231,10 @@ class RNN(Layer):
         return batch_major_for(cell.gates * cell.units)
 
     def _step_function(self, sequences: jax.Array, training: Any, constants: Any
-                       ) -> tuple[Any, Any, StepLayout]:
-        """``(step(x_t, states) -> (output, new_states), per-step inputs, layout)``."""
+                       ) -> tuple[Any, Any, StepLayout, Any]:
+        """``(step(x_t, states) -> (output, new_states), per-step inputs, layout,
+        masked_step)``; ``masked_step(x_t, states, keep)`` holds the states of rows whose
+        ``keep`` is False (see ``ops.rnn.rnn``), None where the cell has no such step."""
         cell = self.cell
         if hasattr(cell, "recurrent_step") and constants is None:
             input_masks, recurrent_masks = cell.make_dropout_masks(
@@ -243,7 +246,8 @@ class RNN(Layer):
                 def hoisted_step(p_t: Any, states: Any) -> tuple[Any, Any]:
                     return cell.recurrent_step(p_t, states, recurrent_masks)
 
-                return hoisted_step, cell.project_inputs(sequences, input_masks), BATCH_MAJOR
+                return (hoisted_step, cell.project_inputs(sequences, input_masks),
+                        BATCH_MAJOR, None)
 
             layout = self._step_layout(input_masks, recurrent_masks)
             # Plain batch-major calls keep the pre-layout signature that subclasses may
@@ -254,7 +258,13 @@ class RNN(Layer):
                 return cell.recurrent_step(cell.project_inputs(x_t, input_masks, *extra),
                                            states, recurrent_masks, *extra)
 
-            return step, sequences, layout
+            masked_step = None
+            if cell.holds_masked_states(layout):
+                def masked_step(x_t: Any, states: Any, keep: Any) -> tuple[Any, Any]:
+                    return cell.recurrent_step(cell.project_inputs(x_t, input_masks, *extra),
+                                               states, recurrent_masks, *extra, keep=keep)
+
+            return step, sequences, layout, masked_step
         _prepare_dropout_masks(cell, sequences.shape[0], sequences.shape[-1], training)
         params = inspect.signature(cell.call).parameters
         kwargs: dict[str, Any] = {}
@@ -277,7 +287,7 @@ class RNN(Layer):
             return output, jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(states),
                                                         leaves)
 
-        return step, sequences, BATCH_MAJOR
+        return step, sequences, BATCH_MAJOR, None
 
     def _initial_states(self, initial_state: Any, batch: int, batch_probe: Any = None) -> list:
         if initial_state is None:
