@@ -50,7 +50,8 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
     (see :func:`_broadcast_keeps`). ``masked_step(x_t, states, keep)``, where given, is
     ``step`` with the states of rows whose ``keep`` (``(batch, 1)``) is False held as they
     were; a batch-major loop that is not differentiated runs it instead of ``step``
-    followed by a ``where`` on the states (the same values, fewer passes for XLA).
+    followed by a ``where`` on the states (the same values to float32 rounding, in fewer
+    passes).
     """
     if feature_major:
         # (batch, time, ...) -> (time, ..., batch); states (batch, size) -> (size, batch).
