@@ -47,7 +47,7 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
     pass, reading) a ``(time, batch, out)`` array. ``steps_per_iteration`` overrides
     :func:`scan_unroll`'s choice. ``differentiated`` says that the caller will take the
     loop's gradient (a training step); it changes how a mask is applied, not the values
-    (see :func:`_broadcast_keeps`). ``masked_step(x_t, states, keep)``, where given, is
+    (see :func:`_broadcast_keeps`). ``masked_step(x_t, states, keep=...)``, where given, is
     ``step`` with the states of rows whose ``keep`` (``(batch, 1)``) is False held as they
     were; a batch-major loop that is not differentiated runs it instead of ``step``
     followed by a ``where`` on the states (the same values to float32 rounding, in fewer
@@ -88,7 +88,7 @@ def rnn(step: Step, inputs: Any, initial_states: Any, mask: Any = None,
                 return keep[None, :] if feature_major else keep[:, None]
 
             if holds_states:
-                out, new_states = masked_step(x_t, states, keep[:, None])
+                out, new_states = masked_step(x_t, states, keep=keep[:, None])
             else:
                 out, new_states = step(x_t, states)
                 new_states = jax.tree_util.tree_map(

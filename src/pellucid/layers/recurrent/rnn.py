@@ -233,7 +233,7 @@ class RNN(Layer):
     def _step_function(self, sequences: jax.Array, training: Any, constants: Any
                        ) -> tuple[Any, Any, StepLayout, Any]:
         """``(step(x_t, states) -> (output, new_states), per-step inputs, layout,
-        masked_step)``; ``masked_step(x_t, states, keep)`` holds the states of rows whose
+        masked_step)``; ``masked_step(x_t, states, keep=...)`` holds the states of rows whose
         ``keep`` is False (see ``ops.rnn.rnn``), None where the cell has no such step."""
         cell = self.cell
         if hasattr(cell, "recurrent_step") and constants is None:
@@ -254,17 +254,11 @@ class RNN(Layer):
             # override.
             extra = () if layout is BATCH_MAJOR else (layout,)
 
-            def step(x_t: Any, states: Any) -> tuple[Any, Any]:
+            def step(x_t: Any, states: Any, **held: Any) -> tuple[Any, Any]:
                 return cell.recurrent_step(cell.project_inputs(x_t, input_masks, *extra),
-                                           states, recurrent_masks, *extra)
+                                           states, recurrent_masks, *extra, **held)
 
-            masked_step = None
-            if cell.holds_masked_states(layout):
-                def masked_step(x_t: Any, states: Any, keep: Any) -> tuple[Any, Any]:
-                    return cell.recurrent_step(cell.project_inputs(x_t, input_masks, *extra),
-                                               states, recurrent_masks, *extra, keep=keep)
-
-            return step, sequences, layout, masked_step
+            return step, sequences, layout, step if cell.holds_masked_states(layout) else None
         _prepare_dropout_masks(cell, sequences.shape[0], sequences.shape[-1], training)
         params = inspect.signature(cell.call).parameters
         kwargs: dict[str, Any] = {}
