@@ -70,8 +70,8 @@ def _check_index(subject: Subject, input_index: int, output_index: int) -> None:
 
 
 def _jacobian_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
-    def one_draw(key: Any) -> Any:
-        values = subject.random_weights(key)
+    def one_draw(key: Any, scales: Any) -> Any:
+        values = subject.random_weights(key, scales)
         inputs = subject.random_inputs(key)
 
         def f(x: Any) -> Any:
@@ -83,7 +83,7 @@ def _jacobian_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray
         jac = jax.jacfwd(f) if n_in <= n_out else jax.jacrev(f)
         return jnp.abs(jac(inputs[i]).reshape(n_out, n_in)) > 0
 
-    return as_numpy(map_draws(one_draw, keys)).any(axis=0)
+    return as_numpy(map_draws(one_draw, keys, subject)).any(axis=0)
 
 
 def _selects(subject: Subject) -> bool:
@@ -136,8 +136,8 @@ def _raise_one_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarra
 def _perturbation_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
     """For token inputs: flip each element 0 <-> 1 in turn and see which outputs move."""
 
-    def one_draw(key: Any) -> Any:
-        values = subject.random_weights(key)
+    def one_draw(key: Any, scales: Any) -> Any:
+        values = subject.random_weights(key, scales)
         inputs = subject.random_inputs(key)
         flat = inputs[i].reshape(-1)
 
@@ -150,7 +150,7 @@ def _perturbation_support(subject: Subject, i: int, o: int, keys: Any) -> np.nda
 
         return _moved_from_last(jax.vmap(run)(jnp.arange(flat.size + 1)))
 
-    return as_numpy(map_draws(one_draw, keys)).any(axis=0)
+    return as_numpy(map_draws(one_draw, keys, subject)).any(axis=0)
 
 
 def _moved_from_last(outs: jax.Array) -> jax.Array:
@@ -172,9 +172,9 @@ def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
     n_weights = sum(int(np.prod(w.shape)) for w, ok in zip(subject.weights, floats,
                                                             strict=True) if ok)
 
-    def one_draw(key: Any) -> list:
+    def one_draw(key: Any, scales: Any) -> list:
         inputs = subject.random_inputs(key)
-        values = subject.random_weights(key)
+        values = subject.random_weights(key, scales)
         fixed = [v for v, ok in zip(values, floats, strict=True) if not ok]
 
         def f(free: list) -> Any:
@@ -187,7 +187,7 @@ def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
         return [jnp.abs(j.reshape(n_out, -1)) > 0 for j in jac(free)]
 
     keys = jax.random.split(jax.random.PRNGKey(seed + 7), draws)
-    hits = [as_numpy(h).any(axis=0) for h in map_draws(one_draw, keys)]
+    hits = [as_numpy(h).any(axis=0) for h in map_draws(one_draw, keys, subject)]
     it = iter(hits)
     return {label: (next(it) if ok else np.zeros((n_out, int(np.prod(w.shape))),
                                                           bool)).reshape(out_shape + w.shape)

@@ -32,8 +32,8 @@ def cut_patterns(subject: Subject, input_index: int = 0, draws: int = DRAWS,
             "inputs. Explain the layer after the Embedding instead."
         )
 
-    def one_draw(key: Any) -> Any:
-        values = subject.random_weights(jax.random.PRNGKey(seed))
+    def one_draw(key: Any, scales: Any) -> Any:
+        values = subject.random_weights(jax.random.PRNGKey(seed), scales)
         inputs = subject.random_inputs(jax.random.PRNGKey(seed + 1), batch=SAMPLES)
 
         def f(x: Any) -> Any:
@@ -47,7 +47,7 @@ def cut_patterns(subject: Subject, input_index: int = 0, draws: int = DRAWS,
         return ~(jnp.abs(jac.reshape(-1, SAMPLES, *shape)) > 0).any(axis=0)
 
     keys = jax.random.split(jax.random.PRNGKey(seed + 2), draws)
-    return as_numpy(map_draws(one_draw, keys))
+    return as_numpy(map_draws(one_draw, keys, subject))
 
 
 def mask_groups(cuts: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pellucid import backend
-from pellucid.backend import StateScope
+from pellucid.backend import StateScope, random_draws, runtime
 
 # Axes of unknown size (None, other than batch) are measured at this size.
 STAND_IN_SIZE = 4
@@ -56,21 +56,34 @@ class Subject:
             outputs = self.obj(list(inputs) if self.multi_input else inputs[0])
         return jax.tree_util.tree_leaves(outputs)
 
-    def random_weights(self, key: Any) -> list:
+    def draw_scales(self) -> jax.Array:
+        """The spread of each weight's current values, as one array (1 for integer weights).
+
+        Programs that draw weights take it as an argument rather than as constants: then
+        the compiled program depends only on the architecture, and a second explanation
+        of the same architecture (in this process or, through the persistent compilation
+        cache, in a later one) reuses it instead of compiling again.
+        """
+        return jnp.asarray([1.0 if scale is None else scale for scale, _ in self._scales],
+                           jnp.float32)
+
+    def random_weights(self, key: Any, scales: Any = None) -> list:
         """Random values for every weight at the scale of its current values.
 
-        Signs are kept where a weight is non-negative (variances, scales), so that
-        square roots and logs in ``call`` stay finite.
+        ``scales`` is :meth:`draw_scales` (computed here when not given). Signs are kept
+        where a weight is non-negative (variances, scales), so that square roots and logs
+        in ``call`` stay finite.
         """
+        scales = self.draw_scales() if scales is None else scales
         out = []
         for i, (w, (scale, non_negative)) in enumerate(zip(self.weights, self._scales,
                                                              strict=True)):
             if scale is None:
                 out.append(jnp.asarray(w.value))
                 continue
-            noise = jax.random.normal(jax.random.fold_in(key, i), w.shape, w.dtype)
+            noise = _normal(jax.random.fold_in(key, i), w.shape, w.dtype)
             # Magnitudes are kept away from zero so no connection vanishes by chance.
-            sample = scale * (0.5 + jnp.abs(noise)) * jnp.sign(noise)
+            sample = scales[i].astype(w.dtype) * (0.5 + jnp.abs(noise)) * jnp.sign(noise)
             out.append(jnp.abs(sample) if non_negative else sample)
         return out
 
@@ -81,7 +94,7 @@ class Subject:
                                                strict=True)):
             k = jax.random.fold_in(key, 1000 + i)
             if jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
-                out.append(jax.random.normal(k, (batch,) + shape, dtype))
+                out.append(_normal(k, (batch,) + shape, dtype))
             else:
                 out.append(jax.random.bernoulli(k, 0.5, (batch,) + shape).astype(dtype))
         return out
@@ -95,6 +108,9 @@ def resolve(obj: Any, input_shape: Any = None) -> Subject:
     """
     from pellucid.layers.layer import Layer  # noqa: PLC0415
 
+    # Explanations compile programs as large as a training step's (Jacobians of every
+    # draw): the persistent compilation cache serves them to later runs.
+    runtime.prepare()
     if isinstance(obj, (str, os.PathLike)):
         obj = load(obj)
     if not isinstance(obj, Layer):
@@ -210,12 +226,23 @@ def _scale(variable: Any) -> tuple[float | None, bool]:
     return (spread if spread > 0 else 0.5), bool(np.all(current >= 0))
 
 
+def _normal(key: Any, shape: tuple, dtype: Any) -> jax.Array:
+    """``jax.random.normal(key, shape, dtype)``; outside a trace from the fixed-size
+    programs of :mod:`pellucid.backend.random_draws` (the same bits), since an eager
+    ``jax.random.normal`` compiles a program per shape (a ``(2, 50, 10)`` draw took 6 s
+    to compile on a 2-core CPU)."""
+    if random_draws.can_draw(key, dtype):
+        return jnp.asarray(random_draws.draw("normal", key, shape))
+    return jax.random.normal(key, shape, dtype)
+
+
 def as_numpy(x: Any) -> np.ndarray:
     return np.asarray(jax.device_get(x))
 
 
-def map_draws(one_draw: Any, keys: Any) -> Any:
-    """``one_draw`` over a batch of random keys in one compiled call. Layers are traced
-    with their XLA loops (fused kernels such as cuDNN's LSTM have no ``vmap`` rule)."""
+def map_draws(one_draw: Any, keys: Any, subject: Subject) -> Any:
+    """``one_draw(key, scales)`` over a batch of random keys in one compiled call, with
+    ``scales`` the subject's :meth:`Subject.draw_scales`. Layers are traced with their XLA
+    loops (fused kernels such as cuDNN's LSTM have no ``vmap`` rule)."""
     with backend.loops_only():
-        return jax.jit(jax.vmap(one_draw))(keys)
+        return jax.jit(jax.vmap(one_draw, in_axes=(0, None)))(keys, subject.draw_scales())
