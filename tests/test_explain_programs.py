@@ -5,7 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import pellucid as keras
-from pellucid.explain.subject import resolve
+from pellucid.explain import subject as subject_module
+from pellucid.explain.dependency import dependency_map
+from pellucid.explain.subject import resolve, stacked_draws
 
 L = keras.layers
 
@@ -16,41 +18,48 @@ def _lstm_subject(seed: int):
     return resolve(model)
 
 
-def test_drawing_programs_depend_on_the_architecture_not_the_values():
+def test_drawing_programs_depend_on_the_architecture_not_the_values(monkeypatch):
     a, b = _lstm_subject(1), _lstm_subject(2)
-    assert not np.array_equal(np.asarray(a.draw_scales()), np.asarray(b.draw_scales()))
+    assert not np.array_equal(np.asarray(a.weights[0].value), np.asarray(b.weights[0].value))
+    programs = []
+    run = subject_module.run_mapped
 
-    def draws(subject):
-        return jax.make_jaxpr(lambda key, scales: subject.random_weights(key, scales))(
-            jax.random.PRNGKey(0), subject.draw_scales())
+    def recording(fn, in_axes, *args):
+        programs.append(jax.make_jaxpr(jax.vmap(fn, in_axes=in_axes))(*args))
+        return run(fn, in_axes, *args)
 
-    jaxpr_a, jaxpr_b = draws(a), draws(b)
-    # Values closed over would be constants of the program, and part of its cache key.
-    assert jaxpr_a.consts == [] and jaxpr_b.consts == []
-    assert str(jaxpr_a) == str(jaxpr_b)
+    monkeypatch.setattr(subject_module, "run_mapped", recording)
+    maps = [dependency_map(s, draws=3) for s in (a, b)]
+    assert len(programs) == 2
+    # Values closed over would be constants of the program, and part of its cache key;
+    # random draws inside it would make XLA's compile many times slower.
+    assert programs[0].consts == [] and programs[1].consts == []
+    assert str(programs[0]) == str(programs[1])
+    assert "random_bits" not in str(programs[0]) and "threefry" not in str(programs[0])
+    np.testing.assert_array_equal(maps[0], maps[1])
+    assert maps[0].all()  # the last h reads every step of the input
 
 
-def test_weight_draws_keep_their_values():
-    subject = _lstm_subject(3)
-    key = jax.random.PRNGKey(5)
-    drawn = subject.random_weights(key)
-    traced = jax.jit(subject.random_weights)(key, subject.draw_scales())
-    for i, (w, got, got_traced) in enumerate(zip(subject.weights, drawn, traced,
-                                                 strict=True)):
+def _expected_weights(subject, key):
+    want = []
+    for i, w in enumerate(subject.weights):
         current = np.asarray(w.value)
         spread = float(np.std(current)) if current.size > 1 else 0.0
         scale = spread if spread > 0 else 0.5  # zero biases are drawn at 0.5
         noise = jax.random.normal(jax.random.fold_in(key, i), w.shape, w.dtype)
-        want = scale * (0.5 + jnp.abs(noise)) * jnp.sign(noise)
-        if np.all(current >= 0):
-            want = jnp.abs(want)
-        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
-        np.testing.assert_array_equal(np.asarray(got_traced), np.asarray(want))
+        sample = scale * (0.5 + jnp.abs(noise)) * jnp.sign(noise)
+        want.append(jnp.abs(sample) if np.all(current >= 0) else sample)
+    return want
 
 
-def test_input_draws_are_jax_randoms():
-    subject = _lstm_subject(4)
-    key = jax.random.PRNGKey(9)
-    (got,) = subject.random_inputs(key, batch=2)
-    want = jax.random.normal(jax.random.fold_in(key, 1000), (2, 6, 3), "float32")
-    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+def test_weight_and_input_draws_are_jax_randoms():
+    subject = _lstm_subject(3)
+    keys = jax.random.split(jax.random.PRNGKey(5), 3)
+    values, inputs = stacked_draws(subject, keys)
+    for k, key in enumerate(keys):
+        for got, stacked, want in zip(subject.random_weights(key), values,
+                                      _expected_weights(subject, key), strict=True):
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+            np.testing.assert_array_equal(np.asarray(stacked[k]), np.asarray(want))
+        want_input = jax.random.normal(jax.random.fold_in(key, 1000), (1, 6, 3), "float32")
+        np.testing.assert_array_equal(np.asarray(inputs[0][k]), np.asarray(want_input))

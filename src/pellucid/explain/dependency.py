@@ -70,10 +70,7 @@ def _check_index(subject: Subject, input_index: int, output_index: int) -> None:
 
 
 def _jacobian_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
-    def one_draw(key: Any, scales: Any) -> Any:
-        values = subject.random_weights(key, scales)
-        inputs = subject.random_inputs(key)
-
+    def one_draw(values: list, inputs: list) -> Any:
         def f(x: Any) -> Any:
             xs = list(inputs)
             xs[i] = x
@@ -136,9 +133,7 @@ def _raise_one_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarra
 def _perturbation_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarray:
     """For token inputs: flip each element 0 <-> 1 in turn and see which outputs move."""
 
-    def one_draw(key: Any, scales: Any) -> Any:
-        values = subject.random_weights(key, scales)
-        inputs = subject.random_inputs(key)
+    def one_draw(values: list, inputs: list) -> Any:
         flat = inputs[i].reshape(-1)
 
         def run(e: Any) -> Any:
@@ -172,9 +167,7 @@ def weight_reach(subject: Subject, output_index: int = 0, seed: int = 0,
     n_weights = sum(int(np.prod(w.shape)) for w, ok in zip(subject.weights, floats,
                                                             strict=True) if ok)
 
-    def one_draw(key: Any, scales: Any) -> list:
-        inputs = subject.random_inputs(key)
-        values = subject.random_weights(key, scales)
+    def one_draw(values: list, inputs: list) -> list:
         fixed = [v for v, ok in zip(values, floats, strict=True) if not ok]
 
         def f(free: list) -> Any:

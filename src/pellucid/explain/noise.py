@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pellucid.backend import RandomScope
-from pellucid.explain.subject import Subject, as_numpy, map_draws
+from pellucid.explain.subject import Subject, as_numpy, run_mapped
 
 SAMPLES = 2
 DRAWS = 48
@@ -32,10 +32,10 @@ def cut_patterns(subject: Subject, input_index: int = 0, draws: int = DRAWS,
             "inputs. Explain the layer after the Embedding instead."
         )
 
-    def one_draw(key: Any, scales: Any) -> Any:
-        values = subject.random_weights(jax.random.PRNGKey(seed), scales)
-        inputs = subject.random_inputs(jax.random.PRNGKey(seed + 1), batch=SAMPLES)
+    values = subject.random_weights(jax.random.PRNGKey(seed))
+    inputs = subject.random_inputs(jax.random.PRNGKey(seed + 1), batch=SAMPLES)
 
+    def one_draw(key: Any, values: list, inputs: list) -> Any:
         def f(x: Any) -> Any:
             xs = list(inputs)
             xs[input_index] = x
@@ -47,7 +47,7 @@ def cut_patterns(subject: Subject, input_index: int = 0, draws: int = DRAWS,
         return ~(jnp.abs(jac.reshape(-1, SAMPLES, *shape)) > 0).any(axis=0)
 
     keys = jax.random.split(jax.random.PRNGKey(seed + 2), draws)
-    return as_numpy(map_draws(one_draw, keys, subject))
+    return as_numpy(run_mapped(one_draw, (0, None, None), keys, values, inputs))
 
 
 def mask_groups(cuts: np.ndarray) -> np.ndarray:
