@@ -166,12 +166,7 @@ class RandomInitializer(Initializer):
         return sample * stddev + mean
 
     def uniform(self, shape: Shape, dtype: Any, minval: float, maxval: float) -> jax.Array:
-        key = self.key()
-        if random_draws.can_draw(key, dtype):
-            return jax.device_put(random_draws.draw("uniform", key, shape, minval, maxval))
-        return jax.random.uniform(
-            key, shape=tuple(shape), dtype=dtype, minval=minval, maxval=maxval
-        )
+        return random_draws.sample("uniform", self.key(), shape, dtype, minval, maxval)
 
     def get_config(self) -> dict:
         return {"seed": self._init_seed if isinstance(self._init_seed, int) else None}

@@ -151,6 +151,23 @@ def draw(kind: str, key: Any, shape: Sequence[int], minval: float = 0.0,
     return flat[:size].reshape(shape)
 
 
+def sample(kind: str, key: Any, shape: Sequence[int], dtype: Any, minval: float = 0.0,
+           maxval: float = 1.0) -> jax.Array:
+    """``jax.random.<kind>(key, shape, dtype)`` as a device array (bounds as in
+    :func:`draw`): from :func:`draw` where :func:`can_draw`, else from ``jax.random``
+    itself, which compiles a program per shape."""
+    if can_draw(key, dtype):
+        return jax.device_put(draw(kind, key, shape, minval, maxval))
+    shape = tuple(shape)
+    if kind == "uniform":
+        return jax.random.uniform(key, shape, dtype, minval, maxval)
+    if kind == "normal":
+        return jax.random.normal(key, shape, dtype)
+    if kind == "truncated_normal":
+        return jax.random.truncated_normal(key, minval, maxval, shape, dtype)
+    raise ValueError(f"Unknown draw kind {kind!r}; expected one of {KINDS}.")
+
+
 def _host_is_cheaper(size: int) -> bool:
     """Whether NumPy should draw ``size`` uniform values rather than the program."""
     if size > HOST_UNIFORM_LIMIT:

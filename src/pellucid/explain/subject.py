@@ -68,7 +68,8 @@ class Subject:
             if scale is None:
                 out.append(jnp.asarray(w.value))
                 continue
-            noise = _normal(jax.random.fold_in(key, i), w.shape, w.dtype)
+            noise = random_draws.sample("normal", jax.random.fold_in(key, i), w.shape,
+                                        w.dtype)
             # Magnitudes are kept away from zero so no connection vanishes by chance.
             sample = scale * (0.5 + jnp.abs(noise)) * jnp.sign(noise)
             out.append(jnp.abs(sample) if non_negative else sample)
@@ -81,7 +82,7 @@ class Subject:
                                                strict=True)):
             k = jax.random.fold_in(key, 1000 + i)
             if jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
-                out.append(_normal(k, (batch,) + shape, dtype))
+                out.append(random_draws.sample("normal", k, (batch,) + shape, dtype))
             else:
                 out.append(jax.random.bernoulli(k, 0.5, (batch,) + shape).astype(dtype))
         return out
@@ -211,16 +212,6 @@ def _scale(variable: Any) -> tuple[float | None, bool]:
         return None, False
     spread = float(np.std(current)) if current.size > 1 else 0.0
     return (spread if spread > 0 else 0.5), bool(np.all(current >= 0))
-
-
-def _normal(key: Any, shape: tuple, dtype: Any) -> jax.Array:
-    """``jax.random.normal(key, shape, dtype)``; outside a trace from the fixed-size
-    programs of :mod:`pellucid.backend.random_draws` (the same bits), since an eager
-    ``jax.random.normal`` compiles a program per shape (a ``(2, 50, 10)`` draw took 6 s
-    to compile on a 2-core CPU)."""
-    if random_draws.can_draw(key, dtype):
-        return jnp.asarray(random_draws.draw("normal", key, shape))
-    return jax.random.normal(key, shape, dtype)
 
 
 def as_numpy(x: Any) -> np.ndarray:
