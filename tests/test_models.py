@@ -50,6 +50,23 @@ def test_questions_dense_on_sequence_summary():
     assert _summary_text(ours) == _summary_text(theirs)
 
 
+def test_clear_session_restarts_names_as_keras(monkeypatch):
+    """Both spellings and both values of ``free_memory``; only ``True`` collects garbage."""
+    import gc
+
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
+    for K in (pellucid, keras):
+        for clear, free_memory in ((K.backend.clear_session, True),
+                                   (K.utils.clear_session, False)):
+            names = [K.layers.Dense(1).name, K.layers.Dense(1).name]
+            clear(free_memory=free_memory)
+            names.append(K.layers.Dense(1).name)
+            assert names == ["dense", "dense_1", "dense"], (K.__name__, names)
+            clear()
+    assert len(collections) == 6  # per library: one free_memory=True and two default calls
+
+
 def _functional(K):
     a = K.Input((6,), name="left")
     b = K.Input((4,), name="right")

@@ -19,18 +19,11 @@ from pellucid import (
     regularizers,
     utils,
 )
+from pellucid.backend import clear_session
 from pellucid.layers import Input, InputLayer, Layer
 from pellucid.models import Model, Sequential
 
 __version__ = "0.1.0"
-
-
-def clear_session() -> None:
-    """Forget automatic layer names (``dense``, ``dense_1``, ...), as Keras's clear_session."""
-    backend.reset_names()
-
-
-backend.clear_session = clear_session
 
 __all__ = [
     "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks",

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from pellucid.backend import set_random_seed
+from pellucid.backend import clear_session, set_random_seed
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -59,4 +59,7 @@ def plot_model(model: Any, to_file: str = "model.png", **kwargs: Any) -> Any:
     return explanation
 
 
-__all__ = ["normalize", "pad_sequences", "plot_model", "set_random_seed", "to_categorical"]
+__all__ = [
+    "clear_session", "normalize", "pad_sequences", "plot_model", "set_random_seed",
+    "to_categorical",
+]

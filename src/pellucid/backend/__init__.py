@@ -7,7 +7,7 @@ from pellucid.backend.context import (
     training_mode,
 )
 from pellucid.backend.device import host_zeros
-from pellucid.backend.naming import reset_names, to_snake_case, unique_name
+from pellucid.backend.naming import clear_session, reset_names, to_snake_case, unique_name
 from pellucid.backend.path_scope import current_path, join_path, path_scope
 from pellucid.backend.random import (
     RandomScope,
@@ -19,7 +19,8 @@ from pellucid.backend.random import (
 from pellucid.backend.variables import StateScope, Variable, current_scope, unwrap
 
 __all__ = [
-    "RandomScope", "SeedGenerator", "StateScope", "Variable", "current_path", "current_scope",
+    "RandomScope", "SeedGenerator", "StateScope", "Variable", "clear_session", "current_path",
+    "current_scope",
     "draw_key", "fused_kernels_allowed", "global_seed_key", "host_zeros", "join_path",
     "loops_only",
     "path_scope", "reset_names", "set_random_seed", "to_snake_case", "training_flag",

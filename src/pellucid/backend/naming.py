@@ -1,8 +1,9 @@
-"""Keras-style automatic names: ``dense``, ``dense_1``, ... and ``to_snake_case``."""
+"""Keras-style automatic names (`dense`, `dense_1`, ...), `to_snake_case` and `clear_session`."""
 
 from __future__ import annotations
 
 import collections
+import gc
 import re
 
 _counts: collections.Counter[str] = collections.Counter()
@@ -26,3 +27,15 @@ def unique_name(base: str) -> str:
 def reset_names() -> None:
     """Forget issued names (part of ``clear_session``)."""
     _counts.clear()
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Forget automatic layer names (``dense``, ``dense_1``, ...), as Keras's clear_session.
+
+    ``free_memory=True`` also runs Python's garbage collector, as Keras does. With a large
+    heap one collection takes a tenth of a second or more, so a loop that only needs fresh
+    names passes ``free_memory=False``.
+    """
+    reset_names()
+    if free_memory:
+        gc.collect()
