@@ -63,3 +63,18 @@ def test_weight_and_input_draws_are_jax_randoms():
             np.testing.assert_array_equal(np.asarray(stacked[k]), np.asarray(want))
         want_input = jax.random.normal(jax.random.fold_in(key, 1000), (1, 6, 3), "float32")
         np.testing.assert_array_equal(np.asarray(inputs[0][k]), np.asarray(want_input))
+
+
+def test_token_inputs_are_jax_bernoulli_draws():
+    """Integer inputs are 0/1 tokens, ``jax.random.bernoulli(k, 0.5)`` cast to the input's
+    dtype, and come without a compile per shape."""
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), L.Embedding(2, 3),
+                              L.GRU(2)])
+    subject = resolve(model)
+    keys = jax.random.split(jax.random.PRNGKey(9), 4)
+    _, inputs = stacked_draws(subject, keys, batch=5)
+    assert inputs[0].shape == (4, 5, 7) and inputs[0].dtype == jnp.int32
+    for k, key in enumerate(keys):
+        want = jax.random.bernoulli(jax.random.fold_in(key, 1000), 0.5, (5, 7))
+        np.testing.assert_array_equal(np.asarray(inputs[0][k]), np.asarray(want, np.int32))
+    assert 0 < int(inputs[0].sum()) < inputs[0].size

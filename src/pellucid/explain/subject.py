@@ -70,9 +70,7 @@ class Subject:
                 continue
             noise = random_draws.sample("normal", jax.random.fold_in(key, i), w.shape,
                                         w.dtype)
-            # Magnitudes are kept away from zero so no connection vanishes by chance.
-            sample = scale * (0.5 + jnp.abs(noise)) * jnp.sign(noise)
-            out.append(jnp.abs(sample) if non_negative else sample)
+            out.append(jax.device_put(_spread(as_numpy(noise), scale, non_negative)))
         return out
 
     def random_inputs(self, key: Any, batch: int = 1) -> list:
@@ -84,8 +82,22 @@ class Subject:
             if jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
                 out.append(random_draws.sample("normal", k, (batch,) + shape, dtype))
             else:
-                out.append(jax.random.bernoulli(k, 0.5, (batch,) + shape).astype(dtype))
+                # jax.random.bernoulli(k, 0.5, shape) is this comparison, compiled per shape
+                coin = random_draws.sample("uniform", k, (batch,) + shape, jnp.float32)
+                out.append(jax.device_put((as_numpy(coin) < np.float32(0.5)).astype(dtype)))
         return out
+
+
+def _spread(noise: np.ndarray, scale: float, non_negative: bool) -> np.ndarray:
+    """``scale * (0.5 + |noise|) * sign(noise)``, magnitudes kept away from zero so no
+    connection vanishes by chance; absolute where the weight is non-negative.
+
+    In NumPy: the same correctly rounded operations as in JAX, where each eager operation
+    compiled once per weight shape (a few seconds of an explanation on a slow CPU).
+    """
+    real = noise.dtype.type
+    sample = real(scale) * (real(0.5) + np.abs(noise)) * np.sign(noise)
+    return np.abs(sample) if non_negative else sample
 
 
 def resolve(obj: Any, input_shape: Any = None) -> Subject:
@@ -221,13 +233,17 @@ def as_numpy(x: Any) -> np.ndarray:
 def stacked_draws(subject: Subject, keys: Any, batch: int = 1) -> tuple[list, list]:
     """``(weights, inputs)`` of every key (:meth:`Subject.random_weights`,
     :meth:`Subject.random_inputs`), each stacked along a first axis of ``len(keys)``."""
+    keys = as_numpy(keys)  # rows of a NumPy array: no program to slice a device array
     values = [subject.random_weights(k) for k in keys]
     inputs = [subject.random_inputs(k, batch) for k in keys]
     return _stack(values), _stack(inputs)
 
 
 def _stack(draws: list) -> list:
-    return [jnp.stack(column) for column in zip(*draws, strict=True)]
+    """Stacked on the host and put on the device as it is: ``jnp.stack`` and
+    ``jnp.asarray`` compile a program per count and shape."""
+    return [jax.device_put(np.stack([as_numpy(a) for a in column]))
+            for column in zip(*draws, strict=True)]
 
 
 def map_draws(one_draw: Any, keys: Any, subject: Subject) -> Any:
