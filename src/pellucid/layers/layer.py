@@ -577,7 +577,8 @@ def _to_arrays(value: Any) -> Any:
             arr = np.asarray(x)
             if arr.dtype == np.float64:
                 arr = arr.astype(np.float32)
-            return jnp.asarray(arr)
+            # jnp.asarray would compile a copy program for each new shape
+            return jax.device_put(arr)
         return x
 
     if isinstance(value, (list, tuple, dict)):
