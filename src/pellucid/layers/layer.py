@@ -450,7 +450,8 @@ class Layer:
                 return self.call_with_masks(a, k, mask)
 
         try:
-            return symbolic.trace_shapes(run, args, kwargs, input_mask)
+            return symbolic.trace_shapes(run, args, kwargs, input_mask,
+                                         rows_independent=self.rows_independent())
         except (TypeError, ValueError) as err:
             inputs = args[0] if args else kwargs.get("inputs")
             raise _with_layer_context(self, err, inputs) from err

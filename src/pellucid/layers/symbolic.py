@@ -3,7 +3,8 @@
 A :class:`KerasTensor` is a shape and dtype with a history: the node (layer call) that
 made it. Output shapes come from tracing the layer's real ``call`` with
 ``jax.eval_shape``; unknown dimensions (``None``) are found by tracing twice with two
-different stand-in sizes and marking the dimensions that changed.
+different stand-in sizes and marking the dimensions that changed (once where only the
+batch is unknown and the layer keeps rows apart: see :func:`trace_shapes`).
 """
 
 from __future__ import annotations
@@ -188,19 +189,47 @@ def _struct(kt: KerasTensor, size: int) -> jax.ShapeDtypeStruct:
     return jax.ShapeDtypeStruct(tuple(size if d is None else d for d in kt.shape), kt.dtype)
 
 
-def trace_shapes(run: Callable, args: tuple, kwargs: dict, input_mask: Any) -> tuple[Any, Any]:
-    """Trace ``run(arrays, mask) -> (outputs, out_mask)``; return KerasTensor structures."""
+def trace_shapes(run: Callable, args: tuple, kwargs: dict, input_mask: Any,
+                 rows_independent: bool = False) -> tuple[Any, Any]:
+    """Trace ``run(arrays, mask) -> (outputs, out_mask)``; return KerasTensor structures.
+
+    Unknown sizes are found by tracing at two stand-in sizes. One trace is enough when no
+    size is unknown, and when only the batch is unknown for a layer whose output rows
+    follow its input rows (``rows_independent``): the outputs' first axis is the batch.
+    Tracing is most of the time it takes to build a model.
+    """
     leaves = symbolic_leaves((args, kwargs))
-    results = []
-    for size in _STAND_IN_SIZES:
-        arrays = [_struct(kt, size) for kt in leaves]
-        masks = jax.tree_util.tree_map(
-            lambda m, s=size: None if m is None else _struct(m, s),
-            input_mask,
-            is_leaf=lambda m: m is None or is_symbolic(m),
-        )
-        results.append(jax.eval_shape(run, arrays, masks))
-    return _merge(results[0], results[1])
+    unknown_axes = {axis for kt in leaves + symbolic_leaves(input_mask)
+                    for axis, size in enumerate(kt.shape) if size is None}
+    first = _trace(run, leaves, input_mask, _STAND_IN_SIZES[0])
+    if not unknown_axes:
+        return _merge(first, first)
+    if rows_independent and unknown_axes == {0}:
+        batched = _batch_first(first, _STAND_IN_SIZES[0])
+        if batched is not None:
+            return batched
+    return _merge(first, _trace(run, leaves, input_mask, _STAND_IN_SIZES[1]))
+
+
+def _trace(run: Callable, leaves: list[KerasTensor], input_mask: Any, size: int) -> Any:
+    arrays = [_struct(kt, size) for kt in leaves]
+    masks = jax.tree_util.tree_map(
+        lambda m: None if m is None else _struct(m, size),
+        input_mask,
+        is_leaf=lambda m: m is None or is_symbolic(m),
+    )
+    return jax.eval_shape(run, arrays, masks)
+
+
+def _batch_first(traced: Any, size: int) -> Any:
+    """``traced`` with an unknown first axis, or None where an output does not start with
+    the batch stand-in size (then a second trace decides)."""
+    outputs = [x for x in jax.tree_util.tree_leaves(traced) if x is not None]
+    if any(len(x.shape) == 0 or x.shape[0] != size for x in outputs):
+        return None
+    return jax.tree_util.tree_map(
+        lambda x: None if x is None else KerasTensor((None,) + tuple(x.shape[1:]), x.dtype),
+        traced, is_leaf=lambda x: x is None)
 
 
 def _merge(a: Any, b: Any) -> Any:
