@@ -62,29 +62,35 @@ class Subject:
         Signs are kept where a weight is non-negative (variances, scales), so that
         square roots and logs in ``call`` stay finite.
         """
+        return [jax.device_put(v) for v in self._host_weights(key)]
+
+    def random_inputs(self, key: Any, batch: int = 1) -> list:
+        """Random inputs: standard normal floats, or 0/1 tokens for integer inputs."""
+        return [jax.device_put(x) for x in self._host_inputs(key, batch)]
+
+    def _host_weights(self, key: Any) -> list[np.ndarray]:
         out = []
         for i, (w, (scale, non_negative)) in enumerate(zip(self.weights, self._scales,
                                                              strict=True)):
             if scale is None:
-                out.append(jnp.asarray(w.value))
+                out.append(as_numpy(w.value))
                 continue
             noise = random_draws.sample("normal", jax.random.fold_in(key, i), w.shape,
                                         w.dtype)
-            out.append(jax.device_put(_spread(as_numpy(noise), scale, non_negative)))
+            out.append(_spread(as_numpy(noise), scale, non_negative))
         return out
 
-    def random_inputs(self, key: Any, batch: int = 1) -> list:
-        """Random inputs: standard normal floats, or 0/1 tokens for integer inputs."""
+    def _host_inputs(self, key: Any, batch: int) -> list[np.ndarray]:
         out = []
         for i, (shape, dtype) in enumerate(zip(self.input_shapes, self.input_dtypes,
                                                strict=True)):
             k = jax.random.fold_in(key, 1000 + i)
             if jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
-                out.append(random_draws.sample("normal", k, (batch,) + shape, dtype))
+                out.append(as_numpy(random_draws.sample("normal", k, (batch,) + shape, dtype)))
             else:
                 # jax.random.bernoulli(k, 0.5, shape) is this comparison, compiled per shape
                 coin = random_draws.sample("uniform", k, (batch,) + shape, jnp.float32)
-                out.append(jax.device_put((as_numpy(coin) < np.float32(0.5)).astype(dtype)))
+                out.append((as_numpy(coin) < np.float32(0.5)).astype(dtype))
         return out
 
 
@@ -232,18 +238,19 @@ def as_numpy(x: Any) -> np.ndarray:
 
 def stacked_draws(subject: Subject, keys: Any, batch: int = 1) -> tuple[list, list]:
     """``(weights, inputs)`` of every key (:meth:`Subject.random_weights`,
-    :meth:`Subject.random_inputs`), each stacked along a first axis of ``len(keys)``."""
+    :meth:`Subject.random_inputs`), each stacked along a first axis of ``len(keys)``.
+
+    Drawn and stacked on the host, then put on the device as they are: ``jnp.stack`` and
+    ``jnp.asarray`` compile a program per count and shape.
+    """
     keys = as_numpy(keys)  # rows of a NumPy array: no program to slice a device array
-    values = [subject.random_weights(k) for k in keys]
-    inputs = [subject.random_inputs(k, batch) for k in keys]
+    values = [subject._host_weights(k) for k in keys]
+    inputs = [subject._host_inputs(k, batch) for k in keys]
     return _stack(values), _stack(inputs)
 
 
 def _stack(draws: list) -> list:
-    """Stacked on the host and put on the device as it is: ``jnp.stack`` and
-    ``jnp.asarray`` compile a program per count and shape."""
-    return [jax.device_put(np.stack([as_numpy(a) for a in column]))
-            for column in zip(*draws, strict=True)]
+    return [jax.device_put(np.stack(column)) for column in zip(*draws, strict=True)]
 
 
 def map_draws(one_draw: Any, keys: Any, subject: Subject) -> Any:
