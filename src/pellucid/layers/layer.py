@@ -578,8 +578,10 @@ def _to_arrays(value: Any) -> Any:
             arr = np.asarray(x)
             if arr.dtype == np.float64:
                 arr = arr.astype(np.float32)
-            # jnp.asarray would compile a copy program for each new shape
-            return jax.device_put(arr)
+            # jnp.asarray compiles a copy program once per shape (20 ms on a slow CPU) and
+            # then takes half of device_put's time per call (120 against 240 us): a model
+            # called in a loop sees the same shape again and again.
+            return jnp.asarray(arr)
         return x
 
     if isinstance(value, (list, tuple, dict)):
