@@ -158,7 +158,20 @@ def sample(kind: str, key: Any, shape: Sequence[int], dtype: Any, minval: float 
     itself, which compiles a program per shape."""
     if can_draw(key, dtype):
         return jax.device_put(draw(kind, key, shape, minval, maxval))
-    shape = tuple(shape)
+    return _jax_random(kind, key, tuple(shape), dtype, minval, maxval)
+
+
+def host_sample(kind: str, key: Any, shape: Sequence[int], dtype: Any, minval: float = 0.0,
+                maxval: float = 1.0) -> np.ndarray:
+    """:func:`sample` as a NumPy array, for callers that work on the host: no trip
+    through the device where :func:`draw` computes it."""
+    if can_draw(key, dtype):
+        return draw(kind, key, shape, minval, maxval)
+    return np.asarray(_jax_random(kind, key, tuple(shape), dtype, minval, maxval))
+
+
+def _jax_random(kind: str, key: Any, shape: tuple[int, ...], dtype: Any, minval: float,
+                maxval: float) -> jax.Array:
     if kind == "uniform":
         return jax.random.uniform(key, shape, dtype, minval, maxval)
     if kind == "normal":

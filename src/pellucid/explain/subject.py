@@ -75,9 +75,9 @@ class Subject:
             if scale is None:
                 out.append(as_numpy(w.value))
                 continue
-            noise = random_draws.sample("normal", jax.random.fold_in(key, i), w.shape,
-                                        w.dtype)
-            out.append(_spread(as_numpy(noise), scale, non_negative))
+            noise = random_draws.host_sample("normal", jax.random.fold_in(key, i), w.shape,
+                                             w.dtype)
+            out.append(_spread(noise, scale, non_negative))
         return out
 
     def _host_inputs(self, key: Any, batch: int) -> list[np.ndarray]:
@@ -86,11 +86,11 @@ class Subject:
                                                strict=True)):
             k = jax.random.fold_in(key, 1000 + i)
             if jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
-                out.append(as_numpy(random_draws.sample("normal", k, (batch,) + shape, dtype)))
+                out.append(random_draws.host_sample("normal", k, (batch,) + shape, dtype))
             else:
                 # jax.random.bernoulli(k, 0.5, shape) is this comparison, compiled per shape
-                coin = random_draws.sample("uniform", k, (batch,) + shape, jnp.float32)
-                out.append((as_numpy(coin) < np.float32(0.5)).astype(dtype))
+                coin = random_draws.host_sample("uniform", k, (batch,) + shape, jnp.float32)
+                out.append((coin < np.float32(0.5)).astype(dtype))
         return out
 
 
