@@ -188,8 +188,7 @@ class Executables:
     @staticmethod
     def _signature(args: tuple) -> Any:
         leaves, treedef = jax.tree_util.tree_flatten(args)
-        return treedef, tuple((tuple(np.shape(x)), str(getattr(x, "dtype", type(x))))
-                              for x in leaves)
+        return treedef, tuple((np.shape(x), getattr(x, "dtype", type(x))) for x in leaves)
 
     def prepare(self, args: tuple) -> Any:
         """Starts compiling for the signature of ``args`` (arrays or ShapeDtypeStructs);

@@ -1,0 +1,78 @@
+"""``fit``, ``train_on_batch`` and ``evaluate`` called again and again, as in a user's loop:
+the same results as Keras 3, and no work repeated that the shapes have not changed."""
+
+import numpy as np
+import pytest
+from parity import copy_model_weights, keras_module
+
+import pellucid
+
+keras = keras_module()
+rng = np.random.default_rng(7)
+X = rng.normal(size=(48, 5)).astype("float32")
+Y = rng.integers(0, 3, size=(48,)).astype("int32")
+
+
+def _model(lib):
+    model = lib.Sequential([lib.Input((5,)), lib.layers.Dense(8, activation="tanh"),
+                            lib.layers.Dense(3, activation="softmax")])
+    model.compile(lib.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _calls(model):
+    """Each call of a user's loop, with what it returned."""
+    results = []
+    for start in (0, 16, 32):
+        results.append(model.train_on_batch(X[start:start + 16], Y[start:start + 16],
+                                            return_dict=True))
+    for _ in range(2):
+        history = model.fit(X, Y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        results.append({k: v[-1] for k, v in history.history.items()})
+    results.append(model.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True))
+    results.append(model.test_on_batch(X[:16], Y[:16], return_dict=True))
+    return results
+
+
+def test_a_loop_of_calls_matches_keras_call_by_call():
+    """Each call's loss and accuracy start from fresh metric states, as Keras's do."""
+    ours, theirs = _model(pellucid), _model(keras)
+    copy_model_weights(ours, theirs)
+    for mine, keras_logs in zip(_calls(ours), _calls(theirs), strict=True):
+        assert mine.keys() == keras_logs.keys()
+        for name, value in keras_logs.items():
+            np.testing.assert_allclose(mine[name], value, rtol=2e-5, atol=1e-6, err_msg=name)
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+class Counted(pellucid.layers.Layer):
+    """A Dense-like layer that counts how often its ``call`` runs (each trace runs it)."""
+
+    calls = 0
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], 3), initializer="ones")
+
+    def call(self, inputs):
+        Counted.calls += 1
+        return inputs @ self.kernel
+
+
+@pytest.mark.parametrize("repeat", [
+    lambda m: m.train_on_batch(X[:16], Y[:16]),
+    lambda m: m.fit(X, Y, batch_size=16, epochs=1, verbose=0),
+    lambda m: m.evaluate(X, Y, batch_size=16, verbose=0),
+])
+def test_repeated_calls_trace_the_model_only_for_new_shapes(repeat):
+    model = pellucid.Sequential([pellucid.Input((5,)), Counted(),
+                                 pellucid.layers.Activation("softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    repeat(model)
+    first = Counted.calls
+    for _ in range(3):
+        repeat(model)
+    assert Counted.calls == first
+    model.train_on_batch(X[:7], Y[:7])  # a new batch size: traced again
+    assert Counted.calls > first
