@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from pellucid.layers.input_layer import InputLayer
 from pellucid.layers.symbolic import KerasTensor, Node, is_symbolic, symbolic_leaves
-from pellucid.models.model import Model
+from pellucid.models.model import Model, training_given
 
 
 class Functional(Model):
@@ -78,12 +78,14 @@ class Functional(Model):
 
     # --- running ----------------------------------------------------------------------
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
-        return self.run_graph(inputs, mask)[0]
+        with training_given({"training": training}):
+            return self.run_graph(inputs, mask)[0]
 
     def call_with_masks(self, args: tuple, kwargs: dict, input_mask: Any) -> tuple[Any, Any]:
         inputs = args[0] if args else kwargs.pop("inputs")
         mask = kwargs.get("mask", input_mask)
-        return self.run_graph(inputs, mask)
+        with training_given(kwargs):
+            return self.run_graph(inputs, mask)
 
     def run_graph(self, inputs: Any, masks: Any = None) -> tuple[Any, Any]:
         """Replay the nodes on arrays; return ``(outputs, output_masks)`` in structure."""

@@ -8,13 +8,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pellucid import backend
 from pellucid.backend import RandomScope, StateScope
 from pellucid.layers.layer import Layer
 from pellucid.layers.losses_scope import collect_losses
+
+
+@contextlib.contextmanager
+def training_given(kwargs: dict) -> Iterator[None]:
+    """The layers of a model called with ``training=True`` or ``False`` run in that mode
+    (an explicit argument wins over the caller's mode, as in Keras); without one, or with
+    None, they keep the caller's."""
+    training = kwargs.get("training")
+    if training is None:
+        yield
+        return
+    with backend.training_mode(bool(training)):
+        yield
 
 
 class Model(Layer):
@@ -54,6 +69,14 @@ class Model(Layer):
         names = [la.name for la in self.layers]
         raise ValueError(f"No layer named {name!r} in model {self.name!r}.{suggest(name, names)}"
                          f" Layers: {names}.")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from pellucid.models import eager_call  # noqa: PLC0415
+
+        outputs = eager_call.run(self, args, kwargs)
+        if outputs is eager_call.NOT_APPLICABLE:
+            return super().__call__(*args, **kwargs)
+        return outputs
 
     # --- the pure function the trainer compiles ----------------------------------------
     def pure_forward(self, trainable: list, non_trainable: list, inputs: Any, training: bool,

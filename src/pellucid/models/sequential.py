@@ -7,7 +7,7 @@ from typing import Any
 from pellucid.layers.input_layer import InputLayer
 from pellucid.layers.layer import Layer
 from pellucid.layers.symbolic import KerasTensor, shape_structure
-from pellucid.models.model import Model
+from pellucid.models.model import Model, training_given
 
 
 class Sequential(Model):
@@ -126,7 +126,7 @@ class Sequential(Model):
 
     # --- running ------------------------------------------------------------------------
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
-        return self.call_with_masks((inputs,), {"mask": mask}, None)[0]
+        return self.call_with_masks((inputs,), {"mask": mask, "training": training}, None)[0]
 
     def call_with_masks(self, args: tuple, kwargs: dict, input_mask: Any) -> tuple[Any, Any]:
         x = args[0] if args else kwargs.get("inputs")
@@ -137,8 +137,9 @@ class Sequential(Model):
             wanted = self._input_layer.input_dtype
             if str(x.dtype) != wanted:
                 x = x.astype(wanted)
-        for layer in self._stack:
-            x, mask = layer.call_with_masks((x,), {}, mask)
+        with training_given(kwargs):
+            for layer in self._stack:
+                x, mask = layer.call_with_masks((x,), {}, mask)
         return x, mask
 
     def get_config(self) -> dict:
