@@ -230,3 +230,21 @@ def test_split_steps_with_another_prng_implementation(monkeypatch):
         assert not dropout._trainer._use_split
     finally:
         jax.config.update("jax_default_prng_impl", previous)
+
+
+def test_fit_again_on_another_data_set_trains_as_one_program(monkeypatch):
+    """The halves' programs take the whole data set: a later ``fit`` on data of another
+    size (the same batch size) gets programs of its own, and the same results."""
+    sets = [(RNG.normal(size=(n, 6, 3)).astype("float32"),
+             np.eye(4, dtype="float32")[RNG.integers(0, 4, (n, 6))]) for n in (70, 50, 70)]
+
+    def run(split):
+        monkeypatch.setenv("PELLUCID_SPLIT_STEPS", "1" if split else "0")
+        pellucid.utils.set_random_seed(3)
+        model = _sequence_model(pellucid)
+        logs = [model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0).history
+                for x, y in sets]
+        assert model._trainer._use_split == split
+        return {k: [h[k][0] for h in logs] for k in logs[0]}, model.get_weights()
+
+    _assert_same_training(run(True), run(False))

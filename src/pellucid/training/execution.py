@@ -186,14 +186,15 @@ class Executables:
         self._compiled: dict[Any, Future] = {}
 
     @staticmethod
-    def _signature(args: tuple) -> Any:
+    def signature(args: tuple) -> Any:
+        """What a program compiled for ``args`` depends on: structure, shapes, dtypes."""
         leaves, treedef = jax.tree_util.tree_flatten(args)
         return treedef, tuple((np.shape(x), getattr(x, "dtype", type(x))) for x in leaves)
 
     def prepare(self, args: tuple) -> Any:
         """Starts compiling for the signature of ``args`` (arrays or ShapeDtypeStructs);
         returns the lowered program, or None when that signature was prepared before."""
-        key = self._signature(args)
+        key = self.signature(args)
         if key in self._compiled:
             return None
         lowered = self.jitted.lower(*args)
@@ -201,7 +202,7 @@ class Executables:
         return lowered
 
     def __call__(self, *args: Any) -> Any:
-        future = self._compiled.get(self._signature(args))
+        future = self._compiled.get(self.signature(args))
         if future is None:
             return self.jitted(*args)
         return future.result()(*args)

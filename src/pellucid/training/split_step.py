@@ -150,12 +150,14 @@ class SplitSteps:
 
         self._half = jax.jit(half, compiler_options=options)
         self._apply = jax.jit(apply, donate_argnums=(0,), compiler_options=options)
-        self._programs: dict[int, tuple[dict, Future]] = {}
+        self._programs: dict[tuple, tuple[dict, Future]] = {}
 
     def prepare(self, state: tuple, arrays: tuple, rows: int, key: Any) -> None:
         """Starts compiling the programs for batches of ``rows`` rows (lowered here: tracing
-        touches pellucid's thread-local scopes; compiled in the background)."""
-        if rows in self._programs:
+        touches pellucid's thread-local scopes; compiled in the background). Programs are
+        kept per batch size and data shapes: they take the whole data set as an argument,
+        and a later ``fit`` may pass another one."""
+        if self._key(arrays, rows) in self._programs:
             return
         cut = (rows + 1) // 2
         lowered = {n: self._half.lower(state[0], state[1], arrays,
@@ -165,15 +167,20 @@ class SplitSteps:
         apply = self._apply.lower(state, arrays, jax.ShapeDtypeStruct((rows,), np.int32),
                                   lowered[cut].out_info, lowered[rows - cut].out_info)
         pool = execution.Executables.pool
-        self._programs[rows] = ({n: pool.submit(low.compile) for n, low in lowered.items()},
-                                pool.submit(apply.compile))
+        self._programs[self._key(arrays, rows)] = (
+            {n: pool.submit(low.compile) for n, low in lowered.items()},
+            pool.submit(apply.compile))
+
+    @staticmethod
+    def _key(arrays: tuple, rows: int) -> tuple:
+        return rows, execution.Executables.signature(arrays)
 
     def step(self, state: tuple, arrays: tuple, index: np.ndarray, key: Any
              ) -> tuple[tuple, dict]:
         """One training step on the rows ``index`` of ``arrays``."""
         rows = len(index)
         self.prepare(state, arrays, rows, key)
-        halves, apply = self._programs[rows]
+        halves, apply = self._programs[self._key(arrays, rows)]
         trainable, non_trainable = state[0], state[1]
 
         def run(part: np.ndarray) -> tuple:
