@@ -1,5 +1,6 @@
 """Every benchmark model still builds and trains a step in pellucid (keeps bench/ honest)."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -66,3 +67,23 @@ def test_cpus_option_confines_the_child_processes():
                           check=True, preexec_fn=_pinned({cpu}))
     assert done.stdout.strip() == f"[{cpu}]"
     assert _pinned(None) is None
+
+
+def test_per_call_bench_times_every_call_and_tabulates_ratios(monkeypatch, capsys):
+    from bench import per_call  # noqa: PLC0415
+
+    ran = []
+
+    def once(call, warmup=0, repeats=1):
+        call()
+        ran.append(call)
+        return 2.0
+
+    monkeypatch.setattr(per_call, "_median_ms", once)
+    per_call.worker("pellucid")
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["model"] for r in rows] == list(per_call.MODELS)
+    assert len(ran) == len(per_call.CALLS) * len(per_call.MODELS)
+    rows += [{**r, "framework": "keras", **dict.fromkeys(per_call.CALLS, 5.0)} for r in rows]
+    text = per_call.table(rows, ["pellucid", "keras", "torch"])
+    assert "| mlp | model(x) | 2.00 | 5.00 | - | 2.5 | - |" in text

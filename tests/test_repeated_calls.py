@@ -76,3 +76,47 @@ def test_repeated_calls_trace_the_model_only_for_new_shapes(repeat):
     assert Counted.calls == first
     model.train_on_batch(X[:7], Y[:7])  # a new batch size: traced again
     assert Counted.calls > first
+
+
+def test_a_step_by_step_generation_loop_matches_keras():
+    """One sample at a time, each prediction fed back in (float64 input, as NumPy makes it):
+    ``predict``, ``predict_on_batch`` and ``model(x)`` all give Keras's values."""
+    def build(lib):
+        return lib.Sequential([lib.Input((4, 3)), lib.layers.LSTM(6),
+                               lib.layers.Dense(3, activation="tanh")])
+
+    ours, theirs = build(pellucid), build(keras)
+    copy_model_weights(ours, theirs)
+    window = rng.normal(size=(1, 4, 3))
+    keras_window = window.copy()
+    for _ in range(4):
+        mine = [ours.predict(window, verbose=0), ours.predict_on_batch(window),
+                np.asarray(ours(window))]
+        expected = theirs.predict(keras_window, verbose=0)
+        for got in mine:
+            assert got.dtype == np.float32
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+        window = np.concatenate([window[:, 1:], mine[0][:, None].astype(np.float64)], axis=1)
+        keras_window = np.concatenate([keras_window[:, 1:], expected[:, None]], axis=1)
+
+
+def test_repeated_fit_of_a_recurrent_model_traces_it_once(monkeypatch):
+    """Including the check whether its steps may run as two halves (batches of 64)."""
+    count = [0]
+    call = pellucid.layers.LSTM.call
+
+    def counted(self, *args, **kwargs):
+        count[0] += 1
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(pellucid.layers.LSTM, "call", counted)
+    model = pellucid.Sequential([pellucid.Input((5, 2)), pellucid.layers.LSTM(4),
+                                 pellucid.layers.Dense(1)])
+    model.compile("adam", "mse")
+    x = rng.normal(size=(128, 5, 2)).astype("float32")
+    y = rng.normal(size=(128, 1)).astype("float32")
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    first = count[0]
+    for _ in range(3):
+        model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    assert count[0] == first
