@@ -19,3 +19,19 @@ def _fresh_names():
     if "keras" in sys.modules:
         sys.modules["keras"].backend.clear_session(free_memory=False)
     yield
+
+
+@pytest.fixture
+def lstm_calls(monkeypatch):
+    """How many times an LSTM layer's ``call`` has run (once per trace or eager call)."""
+    import pellucid
+
+    count = [0]
+    call = pellucid.layers.LSTM.call
+
+    def counted(self, *args, **kwargs):
+        count[0] += 1
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(pellucid.layers.LSTM, "call", counted)
+    return count

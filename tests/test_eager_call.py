@@ -18,28 +18,14 @@ def _lstm_model(lib, **lstm_kwargs):
                            lib.layers.Dense(2)])
 
 
-@pytest.fixture
-def lstm_traces(monkeypatch):
-    """How many times an LSTM layer's ``call`` ran (once per trace, or per eager call)."""
-    count = [0]
-    call = pellucid.layers.LSTM.call
-
-    def counted(self, *args, **kwargs):
-        count[0] += 1
-        return call(self, *args, **kwargs)
-
-    monkeypatch.setattr(pellucid.layers.LSTM, "call", counted)
-    return count
-
-
-def test_repeated_calls_run_one_compiled_program_with_keras_values(lstm_traces):
+def test_repeated_calls_run_one_compiled_program_with_keras_values(lstm_calls):
     ours, theirs = _lstm_model(pellucid), _lstm_model(keras)
     copy_model_weights(ours, theirs)
     first = ours(X)
-    traced = lstm_traces[0]
+    traced = lstm_calls[0]
     for _ in range(3):
         again = ours(X)
-    assert lstm_traces[0] == traced
+    assert lstm_calls[0] == traced
     np.testing.assert_array_equal(np.asarray(again), np.asarray(first))
     np.testing.assert_allclose(np.asarray(first), np.asarray(theirs(X)), rtol=1e-5, atol=1e-6)
     # New weights are read at each call, not kept from the first one.
@@ -47,7 +33,7 @@ def test_repeated_calls_run_one_compiled_program_with_keras_values(lstm_traces):
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(np.asarray(ours(X)), np.asarray(theirs(X)), rtol=1e-5,
                                atol=1e-6)
-    assert lstm_traces[0] == traced
+    assert lstm_calls[0] == traced
 
 
 def test_a_stateful_rnn_carries_its_states_across_calls_as_in_keras():

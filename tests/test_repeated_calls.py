@@ -100,23 +100,15 @@ def test_a_step_by_step_generation_loop_matches_keras():
         keras_window = np.concatenate([keras_window[:, 1:], expected[:, None]], axis=1)
 
 
-def test_repeated_fit_of_a_recurrent_model_traces_it_once(monkeypatch):
+def test_repeated_fit_of_a_recurrent_model_traces_it_once(lstm_calls):
     """Including the check whether its steps may run as two halves (batches of 64)."""
-    count = [0]
-    call = pellucid.layers.LSTM.call
-
-    def counted(self, *args, **kwargs):
-        count[0] += 1
-        return call(self, *args, **kwargs)
-
-    monkeypatch.setattr(pellucid.layers.LSTM, "call", counted)
     model = pellucid.Sequential([pellucid.Input((5, 2)), pellucid.layers.LSTM(4),
                                  pellucid.layers.Dense(1)])
     model.compile("adam", "mse")
     x = rng.normal(size=(128, 5, 2)).astype("float32")
     y = rng.normal(size=(128, 1)).astype("float32")
     model.fit(x, y, batch_size=64, epochs=1, verbose=0)
-    first = count[0]
+    first = lstm_calls[0]
     for _ in range(3):
         model.fit(x, y, batch_size=64, epochs=1, verbose=0)
-    assert count[0] == first
+    assert lstm_calls[0] == first
