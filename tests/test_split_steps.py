@@ -248,3 +248,18 @@ def test_fit_again_on_another_data_set_trains_as_one_program(monkeypatch):
         return {k: [h[k][0] for h in logs] for k in logs[0]}, model.get_weights()
 
     _assert_same_training(run(True), run(False))
+
+
+def test_train_on_batch_runs_in_halves_as_fit_would(monkeypatch):
+    x, y = _events_data(150)
+
+    def run(split):
+        monkeypatch.setenv("PELLUCID_SPLIT_STEPS", "1" if split else "0")
+        pellucid.utils.set_random_seed(3)
+        model = _events_model(pellucid)
+        logs = [model.train_on_batch(x[i:i + 75], [t[i:i + 75] for t in y], return_dict=True)
+                for i in (0, 75, 0)]
+        assert (model._trainer._split is not None) == split
+        return {k: [log[k] for log in logs] for k in logs[0]}, model.get_weights()
+
+    _assert_same_training(run(True), run(False))

@@ -517,8 +517,16 @@ class Trainer:
         trainable, non_trainable = self._read_state()
         state = (trainable, non_trainable, self.optimizer.state,
                  self.compiled.init_metric_states(), self._counter)
-        batch = ArraySource(arrays).whole_batch()
-        state, logs = self._call(self._train_fn[0], state, batch[1], self._base_key)
+        source, rows = ArraySource(arrays), arrays.num_samples
+        if self._splittable(_model_input(self.model, arrays.x), rows):
+            # As fit would run a batch of this size: two halves on two threads.
+            if self._split is None:
+                self._split = split_step.SplitSteps(self, self._compiler_options())
+            state, logs = self._call(self._split.step, state, source._device_arrays(),
+                                     np.arange(rows, dtype=np.int32), self._base_key)
+        else:
+            state, logs = self._call(self._train_fn[0], state, source.whole_batch()[1],
+                                     self._base_key)
         trainable, non_trainable, self.optimizer.state, _, self._counter = state
         self._write_state(trainable, non_trainable)
         return self._format_logs(_plain(logs), return_dict)
