@@ -196,10 +196,10 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     _ensure_built(model, xs)
     n = min(xs[0].shape[0], n_steps * batch_size)
     # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
-    # Data that one dispatch reads once (a few samples, as a loop predicting one step at
+    # Data of one batch, which one dispatch reads once (a loop predicting one step at
     # a time passes) goes to the program as it is: the call transfers it for a few
     # microseconds, where device_put costs a tenth of a millisecond or more.
-    device_xs = [_for_one_call(a) for a in xs] if n_steps <= rows else [
+    device_xs = [_for_one_call(a) for a in xs] if n_steps == 1 else [
         jax.device_put(a) if isinstance(a, (np.ndarray, jax.Array)) else jnp.asarray(a)
         for a in xs]
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
