@@ -112,3 +112,30 @@ def test_repeated_fit_of_a_recurrent_model_traces_it_once(lstm_calls):
     for _ in range(3):
         model.fit(x, y, batch_size=64, epochs=1, verbose=0)
     assert lstm_calls[0] == first
+
+
+def test_fit_and_evaluate_over_a_generator_match_keras():
+    """Batches from a generator (int64 tokens and float64 targets, as NumPy makes them)."""
+    def build(lib):
+        model = lib.Sequential([lib.Input((5,), dtype="int32"), lib.layers.Embedding(10, 4),
+                                lib.layers.GlobalAveragePooling1D(), lib.layers.Dense(1)])
+        model.compile(lib.optimizers.Adam(0.01), "mse", metrics=["mae"])
+        return model
+
+    tokens = rng.integers(0, 10, size=(40, 5))
+    target = rng.normal(size=(40, 1))
+
+    def batches():
+        while True:
+            for i in range(0, 40, 8):
+                yield tokens[i:i + 8], target[i:i + 8]
+
+    ours, theirs = build(pellucid), build(keras)
+    copy_model_weights(ours, theirs)
+    mine = ours.fit(batches(), steps_per_epoch=5, epochs=2, shuffle=False, verbose=0).history
+    expected = theirs.fit(batches(), steps_per_epoch=5, epochs=2, shuffle=False,
+                          verbose=0).history
+    for name, values in expected.items():
+        np.testing.assert_allclose(mine[name], values, rtol=1e-5, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(ours.evaluate(batches(), steps=5, verbose=0),
+                               theirs.evaluate(batches(), steps=5, verbose=0), rtol=1e-5)

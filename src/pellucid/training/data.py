@@ -13,7 +13,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+
+
+def for_one_call(a: Any) -> Any:
+    """An input that one program call reads once: NumPy arrays go to the call as they are
+    (in JAX's dtypes: float64 becomes float32), which transfers them for a few
+    microseconds, where ``device_put`` or ``jnp.asarray`` costs a tenth of a millisecond or
+    more, which a loop predicting one step at a time, or ``fit`` over a generator's
+    batches, pays at every call."""
+    if isinstance(a, np.ndarray):
+        return a.astype(jax.dtypes.canonicalize_dtype(a.dtype), copy=False)
+    return a if isinstance(a, jax.Array) else jnp.asarray(a)
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:

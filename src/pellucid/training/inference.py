@@ -88,22 +88,12 @@ def _run(model: Any, xs: list) -> Any:
     _ensure_built(model, xs)
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
     trainable, non_trainable = [v.value for v in t_vars], [v.value for v in nt_vars]
-    x = _structure_input(model, [_for_one_call(a) for a in xs])
+    x = _structure_input(model, [data_lib.for_one_call(a) for a in xs])
     outputs, new_nt = _forward_fn(model, trainable, non_trainable, x)(trainable, non_trainable,
                                                                       x)
     for v, val in zip(nt_vars, new_nt, strict=True):
         v._value = val
     return jax.tree_util.tree_map(np.asarray, outputs)
-
-
-def _for_one_call(a: Any) -> Any:
-    """An input that one program call reads once: NumPy arrays go to the call as they are
-    (in JAX's dtypes: float64 becomes float32), which transfers them for a few
-    microseconds, where ``device_put`` or ``jnp.asarray`` costs a tenth of a millisecond or
-    more; a loop predicting one step at a time pays that at every call."""
-    if isinstance(a, np.ndarray):
-        return a.astype(jax.dtypes.canonicalize_dtype(a.dtype), copy=False)
-    return a if isinstance(a, jax.Array) else jnp.asarray(a)
 
 
 def _block_fn(model: Any, trainable: list, non_trainable: list,
@@ -199,7 +189,7 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     # Data of one batch, which one dispatch reads once (a loop predicting one step at
     # a time passes) goes to the program as it is: the call transfers it for a few
     # microseconds, where device_put costs a tenth of a millisecond or more.
-    device_xs = [_for_one_call(a) for a in xs] if n_steps == 1 else [
+    device_xs = [data_lib.for_one_call(a) for a in xs] if n_steps == 1 else [
         jax.device_put(a) if isinstance(a, (np.ndarray, jax.Array)) else jnp.asarray(a)
         for a in xs]
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()

@@ -605,9 +605,10 @@ class IterableSource:
             if y is not None else None
         sws = data_lib.flatten_by_names(sw, _output_names(model), "sample_weight") \
             if sw is not None else None
-        return ([jnp.asarray(a) for a in xs], None if ys is None else [jnp.asarray(a)
-                                                                        for a in ys],
-                None if sws is None else [jnp.asarray(a) for a in sws])
+        # Each batch is read by one program call: see data_lib.for_one_call.
+        return ([data_lib.for_one_call(a) for a in xs],
+                None if ys is None else [data_lib.for_one_call(a) for a in ys],
+                None if sws is None else [data_lib.for_one_call(a) for a in sws])
 
     def peek(self) -> tuple[list, list | None]:
         if self._first is None:
