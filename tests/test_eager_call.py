@@ -110,3 +110,49 @@ def test_training_argument_reaches_the_layers_as_in_keras(functional):
                                    rtol=1e-5, atol=1e-5, err_msg=str(training))
     for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _masked_tokens():
+    layers = pellucid.layers
+    model = pellucid.Sequential([
+        pellucid.Input((7,), dtype="int32"), layers.Embedding(10, 4, mask_zero=True),
+        layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+        layers.TimeDistributed(layers.Dense(2)), layers.GlobalAveragePooling1D()])
+    tokens = rng.integers(0, 10, (3, 7))
+    tokens[:, 5:] = 0
+    return model, tokens
+
+
+def _convolutions():
+    layers = pellucid.layers
+    model = pellucid.Sequential([
+        pellucid.Input((8, 8, 1)), layers.Conv2D(2, 3), layers.BatchNormalization(),
+        layers.MaxPooling2D(), layers.Flatten(), layers.Dropout(0.5), layers.Dense(2)])
+    return model, rng.normal(size=(2, 8, 8, 1))
+
+
+def _attention_two_inputs():
+    query, value = pellucid.Input((5, 4)), pellucid.Input((6, 4))
+    model = pellucid.Model([query, value], pellucid.layers.MultiHeadAttention(2, 3)(query, value))
+    return model, [rng.normal(size=(2, 5, 4)).astype("float32"),
+                   rng.normal(size=(2, 6, 4)).astype("float32")]
+
+
+def _states_as_outputs():
+    inputs = pellucid.Input((5, 3))
+    output, state = pellucid.layers.GRU(4, return_state=True)(inputs)
+    return pellucid.Model(inputs, [output, pellucid.layers.Dense(2)(state)]), \
+        rng.normal(size=(2, 5, 3)).astype("float32")
+
+
+@pytest.mark.parametrize("make", [_masked_tokens, _convolutions, _attention_two_inputs,
+                                  _states_as_outputs])
+def test_the_compiled_call_gives_the_op_by_op_values(make):
+    model, x = make()
+    compiled = eager_call.run(model, (x,), {})
+    assert compiled is not eager_call.NOT_APPLICABLE
+    op_by_op = pellucid.layers.Layer.__call__(model, x)
+    assert type(compiled) is type(op_by_op)
+    for a, b in zip(compiled if isinstance(compiled, list) else [compiled],
+                    op_by_op if isinstance(op_by_op, list) else [op_by_op], strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
