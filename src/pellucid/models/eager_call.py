@@ -33,15 +33,10 @@ def run(model: Any, args: tuple, kwargs: dict) -> Any:
     :data:`NOT_APPLICABLE` where that call must run op by op."""
     if not _applies(model, args, kwargs):
         return NOT_APPLICABLE
-    from pellucid.training.inference import _forward_fn  # noqa: PLC0415
+    from pellucid.training.data import for_one_call  # noqa: PLC0415
+    from pellucid.training.inference import run_forward  # noqa: PLC0415
 
-    t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
-    trainable, non_trainable = [v.value for v in t_vars], [v.value for v in nt_vars]
-    x = jax.tree_util.tree_map(_float32, args[0])
-    outputs, new_nt = _forward_fn(model, trainable, non_trainable, x)(trainable,
-                                                                      non_trainable, x)
-    for v, value in zip(nt_vars, new_nt, strict=True):
-        v._value = value  # a stateful RNN's carried states
+    outputs = run_forward(model, jax.tree_util.tree_map(for_one_call, args[0]))
     model._clear_call_losses()
     return outputs
 
@@ -88,7 +83,3 @@ def _is_graph_of_own_layers(model: Any) -> bool:
 def _own(thing: Any) -> bool:
     return getattr(thing, "__module__", "").startswith("pellucid.")
 
-
-def _float32(a: Any) -> Any:
-    """NumPy float64 becomes float32, as an eager layer call converts it."""
-    return a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64 else a

@@ -86,14 +86,21 @@ def predict_on_batch(model: Any, x: Any) -> Any:
 
 def _run(model: Any, xs: list) -> Any:
     _ensure_built(model, xs)
+    x = _structure_input(model, [data_lib.for_one_call(a) for a in xs])
+    return jax.tree_util.tree_map(np.asarray, run_forward(model, x))
+
+
+def run_forward(model: Any, x: Any) -> Any:
+    """The outputs (JAX arrays) of a built model for the inputs ``x``, in the model's input
+    structure, from its jitted forward pass with training off; the states it carries (a
+    stateful RNN's) are written back to their variables."""
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
     trainable, non_trainable = [v.value for v in t_vars], [v.value for v in nt_vars]
-    x = _structure_input(model, [data_lib.for_one_call(a) for a in xs])
     outputs, new_nt = _forward_fn(model, trainable, non_trainable, x)(trainable, non_trainable,
                                                                       x)
     for v, val in zip(nt_vars, new_nt, strict=True):
         v._value = val
-    return jax.tree_util.tree_map(np.asarray, outputs)
+    return outputs
 
 
 def _block_fn(model: Any, trainable: list, non_trainable: list,
