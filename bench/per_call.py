@@ -9,8 +9,8 @@ error. For each, the median wall time of a call repeated in a loop, after warm-u
 - ``model(x)``, ``predict`` and ``predict_on_batch`` on one sample (a generation or
   control loop);
 - ``train_on_batch`` on 64 samples (a GAN or reinforcement-learning loop);
-- ``fit(epochs=1)`` over 64 samples in batches of 32, and ``evaluate`` over them (a loop
-  that calls ``fit`` once per epoch).
+- ``fit(epochs=1)`` over 64 samples in batches of 32, the same over a generator of those
+  two batches, and ``evaluate`` over them (a loop that calls ``fit`` once per epoch).
 
 PyTorch's counterparts: ``module(x)`` under ``no_grad`` for the three inference calls,
 one optimizer step, a loop over the two batches, and a ``no_grad`` loop for ``evaluate``.
@@ -35,7 +35,7 @@ import numpy as np
 
 FRAMEWORKS = ("pellucid", "keras", "torch")
 CALLS = ("model(x)", "predict", "predict_on_batch", "train_on_batch", "fit(epochs=1)",
-         "evaluate")
+         "fit(generator)", "evaluate")
 MODELS = {"mlp": (20,), "lstm": (30, 8)}
 
 
@@ -57,6 +57,12 @@ def _data(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, x[:1]
 
 
+def _batches(x: Any, y: Any) -> Any:
+    """The two 32-row batches of ``(x, y)``, as a generator yields them."""
+    for i in (0, 32):
+        yield x[i:i + 32], y[i:i + 32]
+
+
 def _keras_api_calls(keras: Any, name: str) -> dict[str, float]:
     layers = keras.layers
     body = [layers.Dense(64, activation="relu"), layers.Dense(3, activation="softmax")] \
@@ -71,6 +77,8 @@ def _keras_api_calls(keras: Any, name: str) -> dict[str, float]:
         "train_on_batch": _median_ms(lambda: model.train_on_batch(x, y)),
         "fit(epochs=1)": _median_ms(lambda: model.fit(x, y, batch_size=32, epochs=1,
                                                       verbose=0)),
+        "fit(generator)": _median_ms(lambda: model.fit(_batches(x, y), steps_per_epoch=2,
+                                                       epochs=1, shuffle=False, verbose=0)),
         "evaluate": _median_ms(lambda: model.evaluate(x, y, batch_size=32, verbose=0)),
     }
 
@@ -114,6 +122,7 @@ def _torch_calls(name: str) -> dict[str, float]:
             "train_on_batch": _median_ms(lambda: step(x, y)),
             "fit(epochs=1)": _median_ms(lambda: [step(x[i:i + 32], y[i:i + 32])
                                                  for i in (0, 32)]),
+            "fit(generator)": _median_ms(lambda: [step(a, b) for a, b in _batches(x, y)]),
             "evaluate": _median_ms(evaluate)}
 
 
