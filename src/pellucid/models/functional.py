@@ -78,13 +78,13 @@ class Functional(Model):
 
     # --- running ----------------------------------------------------------------------
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
-        with training_given({"training": training}):
+        with training_given(training):
             return self.run_graph(inputs, mask)[0]
 
     def call_with_masks(self, args: tuple, kwargs: dict, input_mask: Any) -> tuple[Any, Any]:
         inputs = args[0] if args else kwargs.pop("inputs")
         mask = kwargs.get("mask", input_mask)
-        with training_given(kwargs):
+        with training_given(kwargs.get("training")):
             return self.run_graph(inputs, mask)
 
     def run_graph(self, inputs: Any, masks: Any = None) -> tuple[Any, Any]:

@@ -20,11 +20,10 @@ from pellucid.layers.losses_scope import collect_losses
 
 
 @contextlib.contextmanager
-def training_given(kwargs: dict) -> Iterator[None]:
+def training_given(training: Any) -> Iterator[None]:
     """The layers of a model called with ``training=True`` or ``False`` run in that mode
-    (an explicit argument wins over the caller's mode, as in Keras); without one, or with
-    None, they keep the caller's."""
-    training = kwargs.get("training")
+    (an explicit argument wins over the caller's mode, as in Keras); with None they keep
+    the caller's."""
     if training is None:
         yield
         return

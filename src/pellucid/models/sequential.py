@@ -137,7 +137,7 @@ class Sequential(Model):
             wanted = self._input_layer.input_dtype
             if str(x.dtype) != wanted:
                 x = x.astype(wanted)
-        with training_given(kwargs):
+        with training_given(kwargs.get("training")):
             for layer in self._stack:
                 x, mask = layer.call_with_masks((x,), {}, mask)
         return x, mask

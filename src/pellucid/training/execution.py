@@ -173,6 +173,16 @@ def dispatches(block: Block, device_rows: int) -> Iterator[tuple[np.ndarray, int
 _ARRAY_TYPES = (jax.Array, np.ndarray, jax.ShapeDtypeStruct)
 
 
+def signature(args: Any) -> Any:
+    """What a program compiled for ``args`` depends on: structure, shapes, dtypes."""
+    leaves, treedef = jax.tree_util.tree_flatten(args)
+    # Read from arrays directly: np.shape's dispatch cost more than the rest together,
+    # at every step of an epoch dispatched batch by batch.
+    return treedef, tuple((x.shape, x.dtype) if isinstance(x, _ARRAY_TYPES)
+                          else (np.shape(x), getattr(x, "dtype", type(x)))
+                          for x in leaves)
+
+
 class Executables:
     """Compiled versions of one jitted function, keyed by argument shapes.
 
@@ -188,20 +198,10 @@ class Executables:
         self.jitted = jitted
         self._compiled: dict[Any, Future] = {}
 
-    @staticmethod
-    def signature(args: tuple) -> Any:
-        """What a program compiled for ``args`` depends on: structure, shapes, dtypes."""
-        leaves, treedef = jax.tree_util.tree_flatten(args)
-        # Read from arrays directly: np.shape's dispatch cost more than the rest together,
-        # at every step of an epoch dispatched batch by batch.
-        return treedef, tuple((x.shape, x.dtype) if isinstance(x, _ARRAY_TYPES)
-                              else (np.shape(x), getattr(x, "dtype", type(x)))
-                              for x in leaves)
-
     def prepare(self, args: tuple) -> Any:
         """Starts compiling for the signature of ``args`` (arrays or ShapeDtypeStructs);
         returns the lowered program, or None when that signature was prepared before."""
-        key = self.signature(args)
+        key = signature(args)
         if key in self._compiled:
             return None
         lowered = self.jitted.lower(*args)
@@ -209,7 +209,7 @@ class Executables:
         return lowered
 
     def __call__(self, *args: Any) -> Any:
-        future = self._compiled.get(self.signature(args))
+        future = self._compiled.get(signature(args))
         if future is None:
             return self.jitted(*args)
         return future.result()(*args)

@@ -175,7 +175,7 @@ class SplitSteps:
 
     @staticmethod
     def _key(arrays: tuple, rows: int) -> tuple:
-        return rows, execution.Executables.signature(arrays)
+        return rows, execution.signature(arrays)
 
     def step(self, state: tuple, arrays: tuple, index: np.ndarray, key: Any
              ) -> tuple[tuple, dict]:

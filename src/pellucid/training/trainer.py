@@ -92,8 +92,8 @@ class Trainer:
         """
         model = self.model
         x_struct = _model_input(model, x_batch)
-        shapes = (_shapes_and_dtypes(x_struct),
-                  None if y_batch is None else _shapes_and_dtypes(y_batch),
+        shapes = (execution.signature(x_struct),
+                  None if y_batch is None else execution.signature(y_batch),
                   None if y_shapes is None else tuple(map(tuple, y_shapes)))
         if shapes == self._prepared_for and model.built:
             return
@@ -292,7 +292,7 @@ class Trainer:
     def _splittable(self, x_struct: Any, batch_size: int) -> bool:
         """:func:`split_step.splittable`, once per input shapes and batch size: it traces
         the model, which ``fit`` called in a loop would otherwise pay at every call."""
-        key = (_shapes_and_dtypes(x_struct), batch_size, os.environ.get("PELLUCID_SPLIT_STEPS"),
+        key = (execution.signature(x_struct), batch_size, os.environ.get("PELLUCID_SPLIT_STEPS"),
                execution.usable_cores())
         if key not in self._split_decisions:
             self._split_decisions[key] = split_step.splittable(self, x_struct, batch_size)
@@ -325,7 +325,7 @@ class Trainer:
         """
         data = source.data
         shapes = (batch_size, steps, rows, self._use_split,
-                  _shapes_and_dtypes((data.x, data.y, data.sample_weight)))
+                  execution.signature((data.x, data.y, data.sample_weight)))
         if shapes in self._blocks_prepared:
             return
         self._blocks_prepared.add(shapes)
@@ -405,7 +405,7 @@ class Trainer:
         live = getattr(self, "_live_state", None)
         if live is None:
             return
-        self._write_state([_copy(v) for v in live[0]], [_copy(v) for v in live[1]])
+        self._write_state(_copies(live[0]), _copies(live[1]))
         self._counter = _copy(live[4])
 
     def _call(self, fn: Any, *args: Any) -> tuple[tuple, Any]:
@@ -693,12 +693,6 @@ def _model_input(model: Any, xs: list) -> Any:
     if isinstance(structure, (list, tuple)) or len(xs) > 1:
         return list(xs)
     return xs[0]
-
-
-def _shapes_and_dtypes(arrays: Any) -> tuple:
-    """What a program compiled for ``arrays`` depends on: their structure, shapes and dtypes."""
-    leaves, structure = jax.tree_util.tree_flatten(arrays)
-    return structure, tuple((tuple(a.shape), a.dtype) for a in leaves)
 
 
 def _needs_build(model: Any) -> bool:
