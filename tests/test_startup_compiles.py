@@ -176,3 +176,32 @@ def test_other_prng_implementations_keep_their_own_keys():
             np.asarray(jax.random.fold_in(jax.random.PRNGKey(7), 2)))
     finally:
         jax.config.update("jax_default_prng_impl", previous)
+
+
+def test_set_weights_and_loading_send_every_array_in_one_transfer(monkeypatch, tmp_path):
+    model = keras.Sequential([keras.Input((3,))] + [keras.layers.Dense(4) for _ in range(6)])
+    model.compile("adam", "mse")
+    new = [np.random.default_rng(i).normal(size=w.shape) for i, w in enumerate(model.weights)]
+    put = jax.device_put
+    calls = []
+    monkeypatch.setattr(jax, "device_put", lambda *a, **k: calls.append(1) or put(*a, **k))
+    model.set_weights(new)  # float64 in, float32 kept
+    assert len(calls) == 1
+    monkeypatch.setattr(jax, "device_put", put)
+    for given, held in zip(new, model.get_weights(), strict=True):
+        assert held.dtype == np.float32
+        np.testing.assert_array_equal(held, given.astype(np.float32))
+    new[0][:] = 7.0  # the variables hold copies
+    assert not np.any(model.get_weights()[0] == 7.0)
+
+    model.fit(np.ones((2, 3)), np.ones((2, 4)), verbose=0)
+    model.save_weights(tmp_path / "m.weights.h5")
+    saved = model.get_weights()
+    model.set_weights([np.zeros_like(w) for w in saved])
+    calls.clear()
+    monkeypatch.setattr(jax, "device_put", lambda *a, **k: calls.append(1) or put(*a, **k))
+    model.load_weights(tmp_path / "m.weights.h5")
+    assert len(calls) == 2  # the weights, then the optimizer's arrays
+    monkeypatch.setattr(jax, "device_put", put)
+    for a, b in zip(saved, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

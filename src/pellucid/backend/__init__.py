@@ -16,10 +16,17 @@ from pellucid.backend.random import (
     global_seed_key,
     set_random_seed,
 )
-from pellucid.backend.variables import StateScope, Variable, current_scope, unwrap
+from pellucid.backend.variables import (
+    StateScope,
+    Variable,
+    assign_all,
+    current_scope,
+    unwrap,
+)
 
 __all__ = [
-    "RandomScope", "SeedGenerator", "StateScope", "Variable", "clear_session", "current_path",
+    "RandomScope", "SeedGenerator", "StateScope", "Variable", "assign_all", "clear_session",
+    "current_path",
     "current_scope",
     "draw_key", "fused_kernels_allowed", "global_seed_key", "host_zeros", "join_path",
     "loops_only",

@@ -11,6 +11,7 @@ run the very same layer code.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -191,6 +192,25 @@ for _name, _op in {
     setattr(Variable, f"__{_name}__", _binary(_op))
     if _name not in {"lt", "le", "gt", "ge"}:
         setattr(Variable, f"__r{_name}__", _binary(_op, reflected=True))
+
+
+def assign_all(variables: Sequence[Variable], values: Sequence[Any]) -> None:
+    """``variable.assign(value)`` for each pair, the host values sent in one transfer.
+
+    In JAX 0.10 on a CPU each ``device_put`` call costs 0.1-0.6 ms, about as much as
+    running a small program, while one call for many arrays costs little more than one
+    for a single array; a model's ``set_weights`` or a weights file assigns dozens or
+    hundreds at once. The values are copied (``may_alias=False``), so changing the
+    caller's NumPy array afterwards leaves the variable as it was.
+    """
+    values = list(values)
+    if current_scope() is None:
+        host = [i for i, value in enumerate(values) if not isinstance(value, jax.Array)]
+        arrays = [np.asarray(values[i], dtype=variables[i].dtype) for i in host]
+        for i, array in zip(host, jax.device_put(arrays, may_alias=False), strict=True):
+            values[i] = array
+    for variable, value in zip(variables, values, strict=True):
+        variable.assign(value)
 
 
 def unwrap(x: Any) -> Any:

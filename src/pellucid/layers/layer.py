@@ -27,7 +27,7 @@ import numpy as np
 from jax._src import core as _jax_core  # trace_state_clean: no public equivalent
 
 from pellucid import backend
-from pellucid.backend import Variable
+from pellucid.backend import Variable, assign_all
 from pellucid.layers import losses_scope, symbolic
 from pellucid.layers.input_spec import InputSpec, check_input_spec
 
@@ -257,15 +257,13 @@ class Layer:
                 f"arrays {[w.shape for w in own]}, but set_weights received {len(weights)}."
             )
         for variable, value in zip(own, weights, strict=True):
-            value = np.asarray(value)
-            if tuple(value.shape) != variable.shape:
+            if tuple(np.shape(value)) != variable.shape:
                 raise ValueError(
                     f"Layer {self.name!r} ({type(self).__name__}): weight {variable.path!r} "
                     f"has shape {variable.shape}, but set_weights received an array of shape "
-                    f"{tuple(value.shape)}."
+                    f"{tuple(np.shape(value))}."
                 )
-        for variable, value in zip(own, weights, strict=True):
-            variable.assign(np.asarray(value))
+        assign_all(own, weights)
 
     def count_params(self) -> int:
         if not self.built:

@@ -141,12 +141,14 @@ class Optimizer:
     def init(self, params: list) -> State:
         """Fresh state for ``params`` (arrays or Variables)."""
         params = [jnp.asarray(unwrap(p)) for p in params]
-        # Filled on the host: jnp.full compiles a program per parameter shape.
-        slots = {
-            name: [jax.device_put(np.full(p.shape, value, p.dtype)) for p in params]
+        # Filled on the host (jnp.full compiles a program per parameter shape) and sent in
+        # one transfer (each device_put call costs about as much as a small program).
+        filled = {
+            name: [np.full(p.shape, value, p.dtype) for p in params]
             for names, value in self.slot_groups()
             for name in names
         }
+        slots = jax.device_put(filled)
         iteration = host_zeros((), np.int32)
         state: State = {
             "iteration": iteration,
@@ -353,9 +355,11 @@ class Optimizer:
             )
         new = {**state, "slots": {k: list(v) for k, v in state["slots"].items()},
                "extra": dict(state.get("extra", {}))}
-        for where, value in zip(layout, arrays, strict=True):
-            old = _read(state, where)
-            _write(new, where, jnp.asarray(value, old.dtype).reshape(old.shape))
+        olds = [_read(state, where) for where in layout]
+        host = [np.asarray(value, old.dtype).reshape(old.shape)
+                for value, old in zip(arrays, olds, strict=True)]
+        for where, value in zip(layout, jax.device_put(host, may_alias=False), strict=True):
+            _write(new, where, value)
         if not new["extra"]:
             del new["extra"]
         if own:

@@ -21,6 +21,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from pellucid.backend.variables import assign_all
 from pellucid.saving.errors import FileFormatError, SavingError, WeightsMismatchError
 from pellucid.saving.saveable_tree import saved_groups
 
@@ -107,8 +108,7 @@ def load_weights_from_h5(model: Any, f: h5py.File, label: str, skip_mismatch: bo
     except Exception as err:  # corrupted metadata can make h5py raise almost anything
         raise FileFormatError(label, f"the HDF5 structure is damaged ({_reason(err)}).") \
             from None
-    for variable, value in assignments:
-        variable.assign(value)
+    assign_all([variable for variable, _ in assignments], [value for _, value in assignments])
     if optimizer_arrays:
         load_optimizer_arrays(model, optimizer_arrays)
 
