@@ -7,7 +7,8 @@ steps of 8 features followed by ``Dense(3)``, both trained with Adam on the mean
 error. For each, the median wall time of a call repeated in a loop, after warm-up calls:
 
 - ``model(x)``, ``predict`` and ``predict_on_batch`` on one sample (a generation or
-  control loop);
+  control loop), and ``layer(x)``, the model's first layer called on its own (a
+  notebook looking at what a layer does);
 - ``train_on_batch`` on 64 samples (a GAN or reinforcement-learning loop);
 - ``fit(epochs=1)`` over 64 samples in batches of 32, the same over a generator of those
   two batches, and ``evaluate`` over them (a loop that calls ``fit`` once per epoch).
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 
 FRAMEWORKS = ("pellucid", "keras", "torch")
-CALLS = ("model(x)", "predict", "predict_on_batch", "train_on_batch", "fit(epochs=1)",
+CALLS = ("model(x)", "layer(x)", "predict", "predict_on_batch", "train_on_batch", "fit(epochs=1)",
          "fit(generator)", "evaluate")
 MODELS = {"mlp": (20,), "lstm": (30, 8)}
 
@@ -72,6 +73,7 @@ def _keras_api_calls(keras: Any, name: str) -> dict[str, float]:
     x, y, one = _data(MODELS[name])
     return {
         "model(x)": _median_ms(lambda: np.asarray(model(one))),
+        "layer(x)": _median_ms(lambda: np.asarray(model.layers[0](one))),
         "predict": _median_ms(lambda: model.predict(one, verbose=0)),
         "predict_on_batch": _median_ms(lambda: model.predict_on_batch(one)),
         "train_on_batch": _median_ms(lambda: model.train_on_batch(x, y)),
@@ -106,6 +108,10 @@ def _torch_calls(name: str) -> dict[str, float]:
         with torch.no_grad():
             return model(one).numpy()
 
+    def first_layer() -> Any:
+        with torch.no_grad():
+            return (model[0](one) if name == "mlp" else model.lstm(one)[0][:, -1]).numpy()
+
     def step(xb: Any, yb: Any) -> float:
         optimizer.zero_grad()
         loss = loss_fn(model(xb), yb)
@@ -117,7 +123,8 @@ def _torch_calls(name: str) -> dict[str, float]:
         with torch.no_grad():
             return sum(loss_fn(model(x[i:i + 32]), y[i:i + 32]).item() for i in (0, 32)) / 2
 
-    return {"model(x)": _median_ms(infer), "predict": _median_ms(infer),
+    return {"model(x)": _median_ms(infer), "layer(x)": _median_ms(first_layer),
+            "predict": _median_ms(infer),
             "predict_on_batch": _median_ms(infer),
             "train_on_batch": _median_ms(lambda: step(x, y)),
             "fit(epochs=1)": _median_ms(lambda: [step(x[i:i + 32], y[i:i + 32])

@@ -90,6 +90,23 @@ def copy_model_weights(ours: Any, theirs: Any) -> None:
     ours.set_weights(theirs.get_weights())
 
 
+def check_repeated_calls(ours: Any, theirs: Any, x: Any, traces: list) -> None:
+    """``ours(x)`` called again and again: Keras's values, traced once (``traces[0]``
+    counts the traces), and new weights read at each call, not kept from the first."""
+    first = ours(x)
+    traced = traces[0]
+    for _ in range(3):
+        again = ours(x)
+    assert traces[0] == traced
+    np.testing.assert_array_equal(np.asarray(again), np.asarray(first))
+    np.testing.assert_allclose(np.asarray(first), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6)
+    theirs.set_weights([w * 0.5 for w in theirs.get_weights()])
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(theirs(x)), rtol=1e-5,
+                               atol=1e-6)
+    assert traces[0] == traced
+
+
 def check_training(ours: Any, theirs: Any, x: Any, y: Any, weight_rtol: float = 1e-7,
                    weight_atol: float = 1e-5, **fit_kwargs: Any) -> None:
     """Fit a compiled Keras model and its pellucid twin from the same weights (Keras's

@@ -3,7 +3,7 @@ difference, and op by op everywhere else: the same values as Keras 3 either way.
 
 import numpy as np
 import pytest
-from parity import copy_model_weights, keras_module
+from parity import check_repeated_calls, copy_model_weights, keras_module
 
 import pellucid
 from pellucid.models import eager_call
@@ -21,19 +21,7 @@ def _lstm_model(lib, **lstm_kwargs):
 def test_repeated_calls_run_one_compiled_program_with_keras_values(lstm_calls):
     ours, theirs = _lstm_model(pellucid), _lstm_model(keras)
     copy_model_weights(ours, theirs)
-    first = ours(X)
-    traced = lstm_calls[0]
-    for _ in range(3):
-        again = ours(X)
-    assert lstm_calls[0] == traced
-    np.testing.assert_array_equal(np.asarray(again), np.asarray(first))
-    np.testing.assert_allclose(np.asarray(first), np.asarray(theirs(X)), rtol=1e-5, atol=1e-6)
-    # New weights are read at each call, not kept from the first one.
-    theirs.set_weights([w * 0.5 for w in theirs.get_weights()])
-    ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(np.asarray(ours(X)), np.asarray(theirs(X)), rtol=1e-5,
-                               atol=1e-6)
-    assert lstm_calls[0] == traced
+    check_repeated_calls(ours, theirs, X, lstm_calls)
 
 
 def test_a_stateful_rnn_carries_its_states_across_calls_as_in_keras():

@@ -28,7 +28,7 @@ from jax._src import core as _jax_core  # trace_state_clean: no public equivalen
 
 from pellucid import backend
 from pellucid.backend import Variable, assign_all
-from pellucid.layers import losses_scope, symbolic
+from pellucid.layers import eager_program, losses_scope, symbolic
 from pellucid.layers.input_spec import InputSpec, check_input_spec
 
 _eager_depth = threading.local()
@@ -327,6 +327,10 @@ class Layer:
         return jax.tree_util.tree_map(lambda kt: kt.shape, outputs, is_leaf=symbolic.is_symbolic)
 
     # --- calling ----------------------------------------------------------------------
+    # Whether an eager call may run as one compiled program (layers/eager_program.py).
+    # Models decide for their whole graph instead (models/eager_call.py).
+    eager_program_allowed = True
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if symbolic.any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
@@ -336,7 +340,9 @@ class Layer:
             self._clear_call_losses()
         _eager_depth.value = depth + 1
         try:
-            outputs, _ = self.call_with_masks(args, kwargs, None)
+            outputs = eager_program.run(self, args, kwargs)
+            if outputs is eager_program.NOT_APPLICABLE:
+                outputs, _ = self.call_with_masks(args, kwargs, None)
         finally:
             _eager_depth.value = depth
         return outputs

@@ -23,6 +23,7 @@ import numpy as np
 
 from pellucid import backend
 from pellucid.backend.random import in_random_scope
+from pellucid.layers.eager_program import own_layer_tree
 from pellucid.models.model import Model
 
 NOT_APPLICABLE = object()
@@ -57,7 +58,6 @@ def _applies(model: Any, args: tuple, kwargs: dict) -> bool:
 def _is_graph_of_own_layers(model: Any) -> bool:
     """A built Sequential or functional model made only of pellucid's own layers and
     activations, at any depth (wrapped layers, RNN cells, nested models)."""
-    from pellucid.layers.lambda_layer import Lambda  # noqa: PLC0415
     from pellucid.models.functional import Functional  # noqa: PLC0415
     from pellucid.models.sequential import Sequential  # noqa: PLC0415
 
@@ -65,21 +65,6 @@ def _is_graph_of_own_layers(model: Any) -> bool:
         return False
     if isinstance(model, Sequential) and not model._symbolic_outputs:
         return False
-    pending = list(model._layers)
-    while pending:
-        layer = pending.pop()
-        if isinstance(layer, Model) and type(layer) not in (Sequential, Functional):
-            return False
-        if not _own(type(layer)) or isinstance(layer, Lambda) \
-                or layer.activity_regularizer is not None:
-            return False
-        if any(callable(f) and not _own(f) for f in
-               (getattr(layer, name, None) for name in ("activation", "recurrent_activation"))):
-            return False
-        pending.extend(layer._layers)
-    return True
-
-
-def _own(thing: Any) -> bool:
-    return getattr(thing, "__module__", "").startswith("pellucid.")
-
+    tree = own_layer_tree(model)
+    return tree is not None and all(type(layer) in (Sequential, Functional)
+                                    for layer in tree if isinstance(layer, Model))

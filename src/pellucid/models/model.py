@@ -69,6 +69,8 @@ class Model(Layer):
         raise ValueError(f"No layer named {name!r} in model {self.name!r}.{suggest(name, names)}"
                          f" Layers: {names}.")
 
+    eager_program_allowed = False
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from pellucid.models import eager_call  # noqa: PLC0415
 

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 from pellucid import activations
 from pellucid.backend import current_scope
 from pellucid.backend.device import on_accelerator
+from pellucid.layers import eager_program
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
 from pellucid.layers.recurrent.step_layout import (
@@ -287,7 +288,7 @@ class RNN(Layer):
         if initial_state is None:
             if self.stateful:
                 if self.states[0].shape[0] != batch:
-                    if isinstance(batch_probe, jax.core.Tracer):
+                    if isinstance(batch_probe, jax.core.Tracer) and not eager_program.tracing():
                         # A shape-only trace over the whole data set (the trainer's
                         # output-shape probe); real steps see the fixed batch size.
                         return self.get_initial_state(batch)
