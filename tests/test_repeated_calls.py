@@ -139,3 +139,34 @@ def test_fit_and_evaluate_over_a_generator_match_keras():
         np.testing.assert_allclose(mine[name], values, rtol=1e-5, atol=1e-6, err_msg=name)
     np.testing.assert_allclose(ours.evaluate(batches(), steps=5, verbose=0),
                                theirs.evaluate(batches(), steps=5, verbose=0), rtol=1e-5)
+
+
+def test_small_data_goes_to_the_programs_without_a_device_copy(monkeypatch):
+    import jax
+
+    from pellucid.training import trainer
+
+    def run(host_bytes):
+        monkeypatch.setattr(trainer, "HOST_DATA_BYTES", host_bytes)
+        pellucid.utils.set_random_seed(4)
+        model = _model(pellucid)
+        model.fit(X, Y, batch_size=16, epochs=1, verbose=0)  # compiles
+        put = jax.device_put
+        inputs_sent = []
+
+        def counted(value, *args, **kwargs):
+            inputs_sent.extend(1 for a in jax.tree_util.tree_leaves(value)
+                               if isinstance(a, np.ndarray) and a.shape[1:] == X.shape[1:])
+            return put(value, *args, **kwargs)
+
+        monkeypatch.setattr(jax, "device_put", counted)
+        results = _calls(model)
+        monkeypatch.setattr(jax, "device_put", put)
+        return results, model.get_weights(), len(inputs_sent)
+
+    host_results, host_weights, host_puts = run(trainer.HOST_DATA_BYTES)
+    device_results, device_weights, device_puts = run(0)
+    assert host_puts == 0 and device_puts == 7  # each call's inputs, put on the device
+    assert host_results == device_results
+    for a, b in zip(host_weights, device_weights, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -33,6 +33,9 @@ from pellucid.training.compile_utils import CompiledLossesAndMetrics
 from pellucid.training.shape_checks import check_inputs, check_targets
 from pellucid.training.update_program import GradientsThenUpdate
 
+# Array data that the program calls of one evaluate, train_on_batch or fit read, in all,
+# up to this many bytes, goes to them as NumPy instead of being put on the device first.
+HOST_DATA_BYTES = 1 << 20
 
 class Trainer:
     """Holds what ``compile`` configured and runs ``fit``/``evaluate`` for one model."""
@@ -270,7 +273,7 @@ class Trainer:
             state = (trainable, non_trainable, self.optimizer.state, metric_states, self._counter)
             if isinstance(source, ArraySource):
                 state, step_logs = self._run_blocks(source, state, cbs, batch_size, shuffle,
-                                                    steps, rows)
+                                                    steps, rows, epochs - epoch)
             else:
                 state, step_logs = self._run_batches(source, state, cbs, batch_size, steps)
             trainable, non_trainable, opt_state, metric_states, self._counter = state
@@ -343,9 +346,10 @@ class Trainer:
                                        np.int32(0), self._base_key))
 
     def _run_blocks(self, source: ArraySource, state: tuple, cbs: Any, batch_size: int,
-                    shuffle: bool, steps: int, rows: int) -> tuple[tuple, Any]:
+                    shuffle: bool, steps: int, rows: int, epochs_left: int) -> tuple[tuple, Any]:
         """One epoch over array data, ``rows`` steps per dispatch."""
-        arrays = source._device_arrays()
+        # At most two dispatches a step (two halves), for this epoch and those after it.
+        arrays = source.arrays_for(2 * steps * epochs_left)
         step_logs: Any = {}
         indices = self._skip_resumed(source.indices(batch_size, shuffle, steps))
         device_rows = self._device_rows(rows)
@@ -522,7 +526,7 @@ class Trainer:
             # As fit would run a batch of this size: two halves on two threads.
             if self._split is None:
                 self._split = split_step.SplitSteps(self, self._compiler_options())
-            state, logs = self._call(self._split.step, state, source._device_arrays(),
+            state, logs = self._call(self._split.step, state, source.arrays_for(2),
                                      np.arange(rows, dtype=np.int32), self._base_key)
         else:
             state, logs = self._call(self._train_fn[0], state, source.whole_batch()[1],
@@ -560,6 +564,22 @@ class ArraySource:
     def target_shapes(self) -> list[tuple] | None:
         return None if self.data.y is None else [tuple(a.shape) for a in self.data.y]
 
+    def arrays_for(self, dispatches: int) -> tuple:
+        """The arrays as ``dispatches`` program calls in all will read them. Small enough
+        that each call can copy them (``HOST_DATA_BYTES`` over all the calls), and not
+        on the device already, they go as NumPy (``data.for_one_call``): a call copies a
+        few kilobytes in microseconds, where ``device_put`` costs 0.1-0.3 ms, which
+        ``evaluate``, ``train_on_batch`` or ``fit(epochs=1)`` called in a loop pays each
+        time. Otherwise they are put on the device once."""
+        d = self.data
+        if self._device is None and \
+                dispatches * sum(a.nbytes for a in d.arrays()) <= HOST_DATA_BYTES:
+            def host(arrays: list | None) -> list | None:
+                return None if arrays is None else [data_lib.for_one_call(a) for a in arrays]
+
+            return host(d.x), host(d.y), host(d.sample_weight)
+        return self._device_arrays()
+
     def _device_arrays(self) -> tuple:
         if self._device is None:
             d = self.data
@@ -581,12 +601,12 @@ class ArraySource:
             self._order = None
 
     def batches(self, batch_size: int, shuffle: bool, steps: int) -> Any:
-        arrays = self._device_arrays()
+        arrays = self.arrays_for(steps)
         for index in self.indices(batch_size, shuffle, steps):
             yield "indexed", arrays, index
 
     def whole_batch(self) -> tuple:
-        return "plain", self._device_arrays()
+        return "plain", self.arrays_for(1)
 
 
 class IterableSource:
