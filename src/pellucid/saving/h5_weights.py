@@ -63,14 +63,17 @@ def write_group(f: h5py.File, path: str, name: str, arrays: list) -> None:
             group[str(i)] = value
 
 
-def content_digest(f: h5py.File) -> str:
-    """SHA-256 over (path, dtype, shape, bytes) of every dataset, in path order."""
+def content_digest(f: h5py.File, values: dict[str, np.ndarray] | None = None) -> str:
+    """SHA-256 over (path, dtype, shape, bytes) of every dataset, in path order; ``values``
+    receives each dataset's array under its absolute path."""
     entries: list[tuple[str, Any]] = []
     f.visititems(lambda name, obj: entries.append((name, obj))
                  if isinstance(obj, h5py.Dataset) else None)
     digest = hashlib.sha256()
     for name, dataset in sorted(entries, key=lambda e: e[0]):
         value = np.asarray(dataset[()])
+        if values is not None:
+            values[dataset.name] = value
         digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
         digest.update(np.ascontiguousarray(value).tobytes())
     return digest.hexdigest()
@@ -85,16 +88,22 @@ def open_h5(source: Any, label: str) -> h5py.File:
         raise FileFormatError(label, f"not a readable HDF5 file ({_reason(err)}).") from None
 
 
-def verify_digest(f: h5py.File, label: str) -> None:
-    """Refuse a pellucid-written file whose contents no longer match its digest."""
+def verify_digest(f: h5py.File, label: str) -> dict[str, np.ndarray]:
+    """Refuse a pellucid-written file whose contents no longer match its digest.
+
+    Returns the arrays the check read, by absolute path (empty for a file without a
+    digest), so that loading uses the very values checked instead of reading them again.
+    """
+    values: dict[str, np.ndarray] = {}
     expected = _short_attribute(f.attrs, DIGEST_ATTR, label)
     if expected is None:
-        return
+        return values
     if isinstance(expected, bytes):
         expected = expected.decode("ascii", "replace")
-    if content_digest(f) != str(expected):
+    if content_digest(f, values) != str(expected):
         raise FileFormatError(label, "the weights are corrupted (their SHA-256 digest does "
                                      "not match the one stored when the file was written).")
+    return values
 
 
 def load_weights_from_h5(model: Any, f: h5py.File, label: str, skip_mismatch: bool = False,
@@ -115,16 +124,16 @@ def load_weights_from_h5(model: Any, f: h5py.File, label: str, skip_mismatch: bo
 
 def _read_all(model: Any, f: h5py.File, label: str, skip_mismatch: bool,
               load_optimizer: bool) -> tuple[list, list | None]:
-    verify_digest(f, label)
+    checked = verify_digest(f, label)
     assignments: list[tuple[Any, np.ndarray]] = []
     for group in saved_groups(model, include_optimizer=False):
-        arrays = read_group(f, group.path, label)
+        arrays = read_group(f, group.path, label, checked)
         if _fits(group, arrays, label, skip_mismatch):
             assignments.extend(zip(group.variables, arrays, strict=True))
     optimizer_arrays = None
     optimizer = getattr(model, "optimizer", None)
     if load_optimizer and optimizer is not None and _has_group(f, "optimizer"):
-        optimizer_arrays = read_group(f, "optimizer", label)
+        optimizer_arrays = read_group(f, "optimizer", label, checked)
     return assignments, optimizer_arrays
 
 
@@ -140,8 +149,10 @@ def load_optimizer_arrays(model: Any, arrays: list) -> None:
         warnings.warn(f"Skipping the optimizer state in the file: {err}", stacklevel=3)
 
 
-def read_group(f: h5py.File, path: str, label: str) -> list[np.ndarray]:
-    """The arrays of ``<path>/vars`` in index order (empty if the group is absent)."""
+def read_group(f: h5py.File, path: str, label: str,
+               read: dict[str, np.ndarray] | None = None) -> list[np.ndarray]:
+    """The arrays of ``<path>/vars`` in index order (empty if the group is absent);
+    ``read`` holds arrays already read, by absolute path."""
     try:
         group = _locate(f, path, label)
         if group is None:
@@ -150,7 +161,8 @@ def read_group(f: h5py.File, path: str, label: str) -> list[np.ndarray]:
         if sorted(keys, key=_index_key) != [str(i) for i in range(len(keys))]:
             raise FileFormatError(label, f"group '{path}/vars' holds unexpected entries "
                                          f"{sorted(keys)[:8]}.")
-        return [_read_dataset(group, str(i), path, label) for i in range(len(keys))]
+        return [_read_dataset(group, str(i), path, label, read or {})
+                for i in range(len(keys))]
     except SavingError:
         raise
     except Exception as err:  # corrupted metadata can make h5py raise almost anything
@@ -173,14 +185,15 @@ def _locate(f: h5py.File, path: str, label: str) -> h5py.Group | None:
     return node
 
 
-def _read_dataset(group: h5py.Group, key: str, path: str, label: str) -> np.ndarray:
+def _read_dataset(group: h5py.Group, key: str, path: str, label: str,
+                  read: dict[str, np.ndarray]) -> np.ndarray:
     link = group.get(key, getlink=True)
     if not isinstance(link, h5py.HardLink):
         raise FileFormatError(label, f"'{path}/vars/{key}' is a link; links are refused.")
     dataset = group[key]
     if not isinstance(dataset, h5py.Dataset) or dataset.is_virtual:
         raise FileFormatError(label, f"'{path}/vars/{key}' is not a plain dataset.")
-    value = np.asarray(dataset[()])
+    value = read[dataset.name] if dataset.name in read else np.asarray(dataset[()])
     if _short_attribute(dataset.attrs, "dtype", label) == "bfloat16":
         import ml_dtypes  # noqa: PLC0415
 
