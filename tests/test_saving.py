@@ -604,3 +604,23 @@ def test_unbuilt_parts_of_the_format_are_named(tmp_path):
     (folder / "assets" / "layer" / "table.txt").write_text("x")
     with pytest.raises(NotImplementedError, match="assets"):
         pellucid.saving.load_model(str(folder))
+
+
+def test_loading_reads_each_dataset_once_and_assigns_what_the_digest_checked(tmp_path,
+                                                                          monkeypatch):
+    model = pellucid.Sequential([pellucid.Input((3,)), pellucid.layers.Dense(4),
+                                 pellucid.layers.Dense(2)])
+    model.compile("adam", "mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    path = tmp_path / "m.weights.h5"
+    model.save_weights(path)
+    saved = model.get_weights()
+    model.set_weights([np.zeros_like(w) for w in saved])
+    read = h5py.Dataset.__getitem__
+    reads = []
+    monkeypatch.setattr(h5py.Dataset, "__getitem__",
+                        lambda self, key: reads.append(self.name) or read(self, key))
+    model.load_weights(path)
+    assert len(reads) == len(set(reads)) > len(saved)  # weights and Adam's state, once each
+    for a, b in zip(saved, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
