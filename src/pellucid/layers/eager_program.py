@@ -38,12 +38,13 @@ _NEEDS_VALUES = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConve
 def run(layer: Any, args: tuple, kwargs: dict) -> Any:
     """The outputs of ``layer(*args, **kwargs)`` from the layer's jitted call, or
     :data:`NOT_APPLICABLE` where the call must run op by op."""
-    if not _applies(layer, args, kwargs):
+    tree = _applicable_tree(layer, args, kwargs)
+    if tree is None:
         return NOT_APPLICABLE
     inputs = args[0] if args else kwargs.get("inputs")
     with layer.path_scope():
         layer._maybe_build(inputs)
-    if not all(sub.built for sub in own_layer_tree(layer) or ()):
+    if not all(sub.built for sub in tree):
         return NOT_APPLICABLE  # sub-layers built in the first call: op by op, once
     static = {k: v for k, v in kwargs.items() if not _is_array_tree(v)}
     arrays = {k: v for k, v in kwargs.items() if k not in static}
@@ -87,22 +88,23 @@ def own_layer_tree(layer: Any) -> list | None:
     return found
 
 
-def _applies(layer: Any, args: tuple, kwargs: dict) -> bool:
+def _applicable_tree(layer: Any, args: tuple, kwargs: dict) -> list | None:
+    """:func:`own_layer_tree` where this call may run as the layer's program, else None."""
     if not layer.eager_program_allowed or layer.__dict__.get("_eager_program_refused"):
-        return False
+        return None
     if kwargs.get("training") or backend.training_flag() \
             or backend.current_scope() is not None or in_random_scope():
-        return False
+        return None
     leaves = jax.tree_util.tree_leaves((args, {k: v for k, v in kwargs.items()
                                                if _is_array_tree(v)}))
     if not leaves or not args and "inputs" not in kwargs:
-        return False
+        return None
     if not all(_is_numeric_array(a) for a in leaves):
-        return False
+        return None
     if not all(isinstance(v, (bool, int, float, str, type(None))) or _is_array_tree(v)
                for v in kwargs.values()):
-        return False
-    return own_layer_tree(layer) is not None
+        return None
+    return own_layer_tree(layer)
 
 
 def _needs_values(err: BaseException | None) -> bool:
@@ -140,13 +142,14 @@ def _program(layer: Any, variables: list, static: dict) -> Any:
     program = programs.get(key)
     if program is None:
         def call(values: list, args: tuple, arrays: dict) -> tuple[Any, dict]:
+            outer = tracing()
             _tracing.active = True
             try:
                 with backend.StateScope(dict(zip(variables, values, strict=True))) as scope:
                     outputs, _ = layer.call_with_masks(args, {**arrays, **static}, None)
                     updates = scope.new_values()
             finally:
-                _tracing.active = False
+                _tracing.active = outer
             # Only what the call assigned comes back: returning every weight would copy
             # them all at each call.
             return outputs, {i: updates[v] for i, v in enumerate(variables) if v in updates}

@@ -37,6 +37,7 @@ from pellucid.training.update_program import GradientsThenUpdate
 # up to this many bytes, goes to them as NumPy instead of being put on the device first.
 HOST_DATA_BYTES = 1 << 20
 
+
 class Trainer:
     """Holds what ``compile`` configured and runs ``fit``/``evaluate`` for one model."""
 
