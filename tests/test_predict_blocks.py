@@ -159,3 +159,28 @@ def test_blocks_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):
     model.predict(x, batch_size=4, verbose=0)
     model.predict(x[:50], batch_size=4, verbose=0)  # another partial batch
     assert tracing_threads == {threading.main_thread().name}
+
+
+def test_one_batch_runs_the_predict_on_batch_program(monkeypatch):
+    model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4), keras.layers.Dense(2)])
+    x = RNG.normal(size=(10, 6, 3)).astype("float32")
+    blocks = []
+    block_fn = inference._block_fn
+    monkeypatch.setattr(inference, "_block_fn", lambda *a: blocks.append(1) or block_fn(*a))
+    seen = []
+
+    class Batches(keras.callbacks.Callback):
+        def on_predict_batch_begin(self, batch, logs=None):
+            seen.append(("begin", batch))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(("end", batch))
+
+    one = model.predict(x, batch_size=10, verbose=0, callbacks=[Batches()])
+    first_rows = model.predict(x, batch_size=4, steps=1, verbose=0)
+    assert blocks == [] and seen == [("begin", 0), ("end", 0)]
+    np.testing.assert_array_equal(one, model.predict_on_batch(x))
+    np.testing.assert_array_equal(first_rows, model.predict_on_batch(x[:4]))
+    blocked = model.predict(x, batch_size=4, verbose=0)  # three batches: the blocks
+    assert blocks
+    np.testing.assert_allclose(blocked, one, rtol=1e-6, atol=1e-6)
