@@ -29,6 +29,13 @@ def for_one_call(a: Any) -> Any:
     return a if isinstance(a, jax.Array) else jnp.asarray(a)
 
 
+def lists_for_one_call(*groups: list | None) -> tuple:
+    """:func:`for_one_call` on each array of each list (inputs, targets, sample weights);
+    a missing list stays ``None``."""
+    return tuple(None if group is None else [for_one_call(a) for a in group]
+                 for group in groups)
+
+
 def _as_array(value: Any, what: str) -> np.ndarray:
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         value = value.numpy()

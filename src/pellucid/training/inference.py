@@ -193,12 +193,9 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     _ensure_built(model, xs)
     n = min(xs[0].shape[0], n_steps * batch_size)
     # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
-    # Data of one batch, which one dispatch reads once (a loop predicting one step at
-    # a time passes) goes to the program as it is: the call transfers it for a few
-    # microseconds, where device_put costs a tenth of a millisecond or more.
-    device_xs = [data_lib.for_one_call(a) for a in xs] if n_steps == 1 else [
-        jax.device_put(a) if isinstance(a, (np.ndarray, jax.Array)) else jnp.asarray(a)
-        for a in xs]
+    # (A single batch does not come here: predict runs it as predict_on_batch does.)
+    device_xs = [jax.device_put(a) if isinstance(a, (np.ndarray, jax.Array))
+                 else jnp.asarray(a) for a in xs]
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
     trainable = [v.value for v in t_vars]
     non_trainable = [v.value for v in nt_vars]

@@ -575,10 +575,7 @@ class ArraySource:
         d = self.data
         if self._device is None and \
                 dispatches * sum(a.nbytes for a in d.arrays()) <= HOST_DATA_BYTES:
-            def host(arrays: list | None) -> list | None:
-                return None if arrays is None else [data_lib.for_one_call(a) for a in arrays]
-
-            return host(d.x), host(d.y), host(d.sample_weight)
+            return data_lib.lists_for_one_call(d.x, d.y, d.sample_weight)
         return self._device_arrays()
 
     def _device_arrays(self) -> tuple:
@@ -627,9 +624,7 @@ class IterableSource:
         sws = data_lib.flatten_by_names(sw, _output_names(model), "sample_weight") \
             if sw is not None else None
         # Each batch is read by one program call: see data_lib.for_one_call.
-        return ([data_lib.for_one_call(a) for a in xs],
-                None if ys is None else [data_lib.for_one_call(a) for a in ys],
-                None if sws is None else [data_lib.for_one_call(a) for a in sws])
+        return data_lib.lists_for_one_call(xs, ys, sws)
 
     def peek(self) -> tuple[list, list | None]:
         if self._first is None:
