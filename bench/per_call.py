@@ -2,9 +2,11 @@
 
 ``python -m bench.per_call [--repeats 3] [--frameworks pellucid,keras,torch]``
 
-Two small models, a Dense MLP (20 -> 64 relu -> 3 softmax) and ``LSTM(32)`` over 30
-steps of 8 features followed by ``Dense(3)``, both trained with Adam on the mean squared
-error. For each, the median wall time of a call repeated in a loop, after warm-up calls:
+Three small models, a Dense MLP (20 -> 64 relu -> 3 softmax), ``LSTM(32)`` over 30
+steps of 8 features followed by ``Dense(3)``, and a deeper MLP of 20 ``Dense(32, relu)``
+layers and ``Dense(3)`` (where a call's cost per layer shows), all trained with Adam on
+the mean squared error. For each, the median wall time of a call repeated in a loop,
+after warm-up calls:
 
 - ``model(x)``, ``predict`` and ``predict_on_batch`` on one sample (a generation or
   control loop), and ``layer(x)``, the model's first layer called on its own (a
@@ -37,7 +39,8 @@ import numpy as np
 FRAMEWORKS = ("pellucid", "keras", "torch")
 CALLS = ("model(x)", "layer(x)", "predict", "predict_on_batch", "train_on_batch", "fit(epochs=1)",
          "fit(generator)", "evaluate")
-MODELS = {"mlp": (20,), "lstm": (30, 8)}
+MODELS = {"mlp": (20,), "lstm": (30, 8), "deep": (20,)}
+DEEP_LAYERS = 20
 
 
 def _median_ms(call: Callable[[], Any], warmup: int = 3, repeats: int = 30) -> float:
@@ -66,8 +69,10 @@ def _batches(x: Any, y: Any) -> Any:
 
 def _keras_api_calls(keras: Any, name: str) -> dict[str, float]:
     layers = keras.layers
-    body = [layers.Dense(64, activation="relu"), layers.Dense(3, activation="softmax")] \
-        if name == "mlp" else [layers.LSTM(32), layers.Dense(3)]
+    body = {"mlp": [layers.Dense(64, activation="relu"), layers.Dense(3, activation="softmax")],
+            "lstm": [layers.LSTM(32), layers.Dense(3)],
+            "deep": [*(layers.Dense(32, activation="relu") for _ in range(DEEP_LAYERS)),
+                     layers.Dense(3)]}[name]
     model = keras.Sequential([keras.Input(MODELS[name]), *body])
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     x, y, one = _data(MODELS[name])
@@ -98,8 +103,14 @@ def _torch_calls(name: str) -> dict[str, float]:
         def forward(self, x: Any) -> Any:
             return self.dense(self.lstm(x)[0][:, -1])
 
-    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 3), nn.Softmax(-1)) \
-        if name == "mlp" else Recurrent()
+    if name == "mlp":
+        model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 3), nn.Softmax(-1))
+    elif name == "deep":
+        hidden = [module for width in [20] + [32] * (DEEP_LAYERS - 1)
+                  for module in (nn.Linear(width, 32), nn.ReLU())]
+        model = nn.Sequential(*hidden, nn.Linear(32, 3))
+    else:
+        model = Recurrent()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     x, y, one = (torch.from_numpy(a) for a in _data(MODELS[name]))
@@ -110,7 +121,7 @@ def _torch_calls(name: str) -> dict[str, float]:
 
     def first_layer() -> Any:
         with torch.no_grad():
-            return (model[0](one) if name == "mlp" else model.lstm(one)[0][:, -1]).numpy()
+            return (model.lstm(one)[0][:, -1] if name == "lstm" else model[0](one)).numpy()
 
     def step(xb: Any, yb: Any) -> float:
         optimizer.zero_grad()

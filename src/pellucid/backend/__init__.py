@@ -21,6 +21,8 @@ from pellucid.backend.variables import (
     Variable,
     assign_all,
     current_scope,
+    structure_changed,
+    structure_version,
     unwrap,
 )
 
@@ -30,8 +32,8 @@ __all__ = [
     "current_scope",
     "draw_key", "fused_kernels_allowed", "global_seed_key", "host_zeros", "join_path",
     "loops_only",
-    "path_scope", "reset_names", "set_random_seed", "to_snake_case", "training_flag",
-    "training_mode", "unique_name", "unwrap",
+    "path_scope", "reset_names", "set_random_seed", "structure_changed", "structure_version",
+    "to_snake_case", "training_flag", "training_mode", "unique_name", "unwrap",
 ]
 
 

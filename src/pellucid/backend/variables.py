@@ -20,6 +20,24 @@ import numpy as np
 
 _local = threading.local()
 
+# Bumped whenever a layer's sub-layers or variables, or a variable's role, may have
+# changed (see ``structure_version``).
+_structure = [0]
+
+
+def structure_version() -> int:
+    """A number that changes whenever a layer's sub-layers, its variables or a variable's
+    ``trainable`` flag may have changed: lists derived from them (a model's
+    ``trainable_weights``) stay valid while it is the same. Collected at every call, those
+    lists cost a walk over every layer (``model(x)`` on a 50-layer model spent 1.6 of its
+    2 ms there)."""
+    return _structure[0]
+
+
+def structure_changed() -> None:
+    """Marks every list derived from the layers' structure as stale."""
+    _structure[0] += 1
+
 
 def _scopes() -> list[StateScope]:
     if not hasattr(_local, "scopes"):
@@ -84,11 +102,20 @@ class Variable:
         constraint: Any = None,
     ):
         self._value = jnp.asarray(value, dtype=dtype)
-        self.trainable = trainable
+        self._trainable = trainable
         self.name = name
         self.path = path or name
         self.regularizer = regularizer
         self.constraint = constraint
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = value
+        structure_changed()  # it moves between trainable and non-trainable weights
 
     # --- reading -----------------------------------------------------------------
     @property

@@ -71,7 +71,16 @@ def tracing() -> bool:
 
 def own_layer_tree(layer: Any) -> list | None:
     """``layer`` and its sub-layers at any depth, if all are pellucid's own layers with
-    pellucid's activations, no Lambda and no activity regularizer; else None."""
+    pellucid's activations, no Lambda and no activity regularizer; else None. Kept on the
+    layer while :func:`backend.structure_version` stays the same."""
+    version = backend.structure_version()
+    kept = layer.__dict__.get("_own_layer_tree")
+    if kept is None or kept[0] != version:
+        kept = layer.__dict__["_own_layer_tree"] = (version, _collect_own_layer_tree(layer))
+    return None if kept[1] is None else list(kept[1])
+
+
+def _collect_own_layer_tree(layer: Any) -> list | None:
     from pellucid.layers.lambda_layer import Lambda  # noqa: PLC0415
 
     found, pending = [], [layer]

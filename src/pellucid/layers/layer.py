@@ -101,6 +101,10 @@ class Layer:
             cls.build = build
 
     # --- attribute tracking --------------------------------------------------------------
+    # Attributes that record a run's progress, set at every ``fit``; nothing is derived
+    # from them (see ``backend.structure_version``).
+    _run_progress_attributes: frozenset[str] = frozenset()
+
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Layer) and name != "_outbound_owner":
             self._track_layer(value)
@@ -111,6 +115,10 @@ class Layer:
         elif isinstance(value, Variable) and not name.startswith("_"):
             self._track_variable(value)
         object.__setattr__(self, name, value)
+        # Any other attribute may bear on the structure (``trainable``, ``_layers``, an
+        # activation that decides whether the layer runs as a compiled program).
+        if name not in self._run_progress_attributes:
+            backend.structure_changed()
 
     def _track_layer(self, layer: Layer) -> None:
         layers = self.__dict__.get("_layers")
@@ -120,11 +128,13 @@ class Layer:
             )
         if not any(existing is layer for existing in layers):
             layers.append(layer)
+            backend.structure_changed()
 
     def _track_variable(self, variable: Variable) -> None:
         pool = self._trainable_variables if variable.trainable else self._non_trainable_variables
         if not any(v is variable for v in pool):
             pool.append(variable)
+            backend.structure_changed()
 
     # --- weight paths -----------------------------------------------------------------
     @property
@@ -188,15 +198,27 @@ class Layer:
         variable = Variable(value, trainable=False, name=name,
                             path=backend.join_path(self.path, name))
         self.__dict__.setdefault("_state_variables", []).append(variable)
+        backend.structure_changed()
         return variable
+
+    def _derived(self, name: str, collect: Any) -> list:
+        """``collect()``'s list, kept until :func:`backend.structure_version` changes;
+        a copy, so that callers may change what they get."""
+        version = backend.structure_version()
+        kept = self.__dict__.get("_derived_lists")
+        if kept is None or kept[0] != version:
+            kept = self.__dict__["_derived_lists"] = (version, {})
+        found = kept[1].get(name)
+        if found is None:
+            found = kept[1][name] = collect()
+        return list(found)
 
     @property
     def state_variables(self) -> list[Variable]:
         """State variables of this layer and its sub-layers (not weights)."""
-        out = list(self.__dict__.get("_state_variables", []))
-        for layer in self._layers:
-            out.extend(v for v in layer.state_variables if all(v is not o for o in out))
-        return out
+        return self._derived("state_variables", lambda: _unique(
+            [self.__dict__.get("_state_variables", [])]
+            + [layer.state_variables for layer in self._layers]))
 
     @property
     def trainable(self) -> bool:
@@ -211,18 +233,9 @@ class Layer:
     @property
     def weights(self) -> list[Variable]:
         """Own trainable, own non-trainable, then each sub-layer's weights (Keras's order)."""
-        out: list[Variable] = []
-        seen: set[int] = set()
-        for w in self._trainable_variables + self._non_trainable_variables:
-            if id(w) not in seen:
-                out.append(w)
-                seen.add(id(w))
-        for layer in self._layers:
-            for w in layer.weights:
-                if id(w) not in seen:
-                    out.append(w)
-                    seen.add(id(w))
-        return out
+        return self._derived("weights", lambda: _unique(
+            [self._trainable_variables, self._non_trainable_variables]
+            + [layer.weights for layer in self._layers]))
 
     variables = weights
 
@@ -230,17 +243,19 @@ class Layer:
     def trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return []
-        own = [w for w in self._trainable_variables if w.trainable]
-        for layer in self._layers:
-            own.extend(w for w in layer.trainable_weights if all(w is not o for o in own))
-        return own
+        return self._derived("trainable_weights", lambda: _unique(
+            [[w for w in self._trainable_variables if w.trainable]]
+            + [layer.trainable_weights for layer in self._layers]))
 
     trainable_variables = trainable_weights
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        trainable_ids = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in trainable_ids]
+        def collect() -> list[Variable]:
+            trainable_ids = {id(w) for w in self.trainable_weights}
+            return [w for w in self.weights if id(w) not in trainable_ids]
+
+        return self._derived("non_trainable_weights", collect)
 
     non_trainable_variables = non_trainable_weights
 
@@ -517,6 +532,17 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _unique(groups: list) -> list:
+    """The items of ``groups`` in order, each object once (the first time it appears)."""
+    out, seen = [], set()
+    for group in groups:
+        for item in group:
+            if id(item) not in seen:
+                seen.add(id(item))
+                out.append(item)
+    return out
 
 
 def _initial_value(init: Any, shape: tuple, dtype: Any) -> jax.Array:

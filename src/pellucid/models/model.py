@@ -34,6 +34,9 @@ def training_given(training: Any) -> Iterator[None]:
 class Model(Layer):
     """Groups layers into an object with training and inference features."""
 
+    _run_progress_attributes = frozenset({"history", "stop_training", "_initial_epoch",
+                                          "_initial_step"})
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         if cls is Model and (len(args) >= 2 or "outputs" in kwargs or "inputs" in kwargs):
             from pellucid.models.functional import Functional  # noqa: PLC0415

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pellucid import backend
 from pellucid.layers.input_layer import InputLayer
 from pellucid.layers.layer import Layer
 from pellucid.layers.symbolic import KerasTensor, shape_structure
@@ -83,6 +84,7 @@ class Sequential(Model):
                 )
             self._input_layer = InputLayer(batch_shape=tuple(input_shape))
             self._layers.insert(0, self._input_layer)
+            backend.structure_changed()
         self._symbolic_outputs = []
         for layer in self._stack:
             self._extend_graph(layer)
