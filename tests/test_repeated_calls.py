@@ -170,3 +170,30 @@ def test_small_data_goes_to_the_programs_without_a_device_copy(monkeypatch):
     assert host_results == device_results
     for a, b in zip(host_weights, device_weights, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_train_on_batch_keeps_the_weights_arrays_without_copying_them(monkeypatch):
+    """The step does not donate the weights: no copy of them before each call, and an array
+    read from a variable before the call stays usable, as in a GAN's loop that reads the
+    generator's weights between steps (the values match Keras call by call: above)."""
+    import jax
+
+    model = _model(pellucid)
+    model.train_on_batch(X[:16], Y[:16])  # compiles
+    copied = []
+    put = jax.device_put
+
+    def counted(value, *args, **kwargs):
+        copied.extend(jax.tree_util.tree_leaves(value))
+        return put(value, *args, **kwargs)
+
+    monkeypatch.setattr(jax, "device_put", counted)
+    kernel = model.layers[0].kernel
+    before = kernel.value
+    kept = np.array(before)
+    model.train_on_batch(X[16:32], Y[16:32])
+    monkeypatch.setattr(jax, "device_put", put)
+    assert copied == []
+    assert not before.is_deleted()
+    np.testing.assert_array_equal(np.asarray(before), kept)
+    assert not np.array_equal(np.asarray(kernel.value), kept)  # trained
