@@ -18,7 +18,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-_local = threading.local()
+
+class _ThreadScopes(threading.local):
+    """Each thread's stack of active :class:`StateScope` objects."""
+
+    def __init__(self) -> None:
+        self.scopes: list[StateScope] = []
+
+
+_local = _ThreadScopes()
 
 # Bumped whenever a layer's sub-layers or variables, or a variable's role, may have
 # changed (see ``structure_version``).
@@ -40,8 +48,6 @@ def structure_changed() -> None:
 
 
 def _scopes() -> list[StateScope]:
-    if not hasattr(_local, "scopes"):
-        _local.scopes = []
     return _local.scopes
 
 
@@ -120,10 +126,14 @@ class Variable:
     # --- reading -----------------------------------------------------------------
     @property
     def value(self) -> jax.Array:
-        for scope in reversed(_scopes()):
-            found = scope.get(self)
-            if found is not None:
-                return found
+        # Read for every weight at every call of a model: outside any scope (a call on
+        # arrays) it costs one attribute lookup.
+        scopes = _local.scopes
+        if scopes:
+            for scope in reversed(scopes):
+                found = scope.get(self)
+                if found is not None:
+                    return found
         return self._value
 
     @property
