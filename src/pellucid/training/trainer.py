@@ -245,12 +245,16 @@ class Trainer:
                                                     total, per_output)
             return metric_states, compiled.compute_metrics(metric_states)
 
-        def indexed_step(state: tuple, arrays: tuple, index: Any) -> tuple[Any, dict]:
-            return step(state, execution.take_rows(arrays, index))
+        def block_step(metric_states: Any, batch: tuple, trainable: list,
+                       non_trainable: list) -> tuple[Any, dict]:
+            return step((trainable, non_trainable, metric_states), batch)
 
         options = self._compiler_options()
+        # Array data: up to AUTO_BLOCK_STEPS batches per dispatch, the weights constants of
+        # the loop (see _evaluate_blocks).
         return (jax.jit(step, compiler_options=options),
-                jax.jit(indexed_step, compiler_options=options))
+                jax.jit(execution.loop_steps(block_step, compiled.compute_metrics),
+                        compiler_options=options))
 
     def _compiler_options(self) -> dict:
         return convolution_compiler_options() if self._convolves else {}
@@ -502,17 +506,39 @@ class Trainer:
         metric_states = self.compiled.init_metric_states()
         logs: dict[str, Any] = {}
         n_steps = source.steps_per_epoch(batch_size, steps)
-        plain_fn, indexed_fn = self._test_fn
+        plain_fn, block_fn = self._test_fn
+        if isinstance(source, ArraySource):
+            return self._evaluate_blocks(source, batch_size, n_steps, cbs, block_fn,
+                                         (metric_states, trainable, non_trainable))
         for step_index, batch in enumerate(source.batches(batch_size, False, n_steps)):
             if cbs is not None:
                 cbs.on_test_batch_begin(step_index)
-            state = (trainable, non_trainable, metric_states)
-            if batch[0] == "indexed":
-                metric_states, logs = indexed_fn(state, batch[1], batch[2])
-            else:
-                metric_states, logs = plain_fn(state, batch[1])
+            metric_states, logs = plain_fn((trainable, non_trainable, metric_states), batch[1])
             if cbs is not None:
                 cbs.on_test_batch_end(step_index, logs)
+        return _plain(logs)
+
+    def _evaluate_blocks(self, source: ArraySource, batch_size: int, steps: int, cbs: Any,
+                         block_fn: Any, state: tuple) -> dict:
+        """Evaluation over array data, up to ``AUTO_BLOCK_STEPS`` batches per dispatch (one
+        per batch where a callback reads each batch): a dispatch costs more than a small
+        model's batch. Every block has that many rows, so one program serves them all; the
+        last, shorter batch has a program of its own."""
+        rows = execution.AUTO_BLOCK_STEPS
+        if cbs is not None and execution.overrides_any(
+                [cb for cb in cbs.callbacks if not isinstance(cb, callbacks_module.ProgbarLogger)],
+                ("on_test_batch_begin", "on_test_batch_end")):
+            rows = 1
+        metric_states, trainable, non_trainable = state
+        arrays = source.arrays_for(math.ceil(steps / rows) + 1)
+        logs: dict[str, Any] = {}
+        for block in execution.blocks(source.indices(batch_size, False, steps), rows):
+            if cbs is not None:
+                cbs.on_test_batch_begin(block.first)
+            metric_states, logs = block_fn(metric_states, arrays, block.indices,
+                                           np.int32(block.count), trainable, non_trainable)
+            if cbs is not None:
+                cbs.on_test_batch_end(block.last, logs)
         return _plain(logs)
 
     def evaluate(self, x: Any, y: Any, batch_size: int | None, verbose: Any, sample_weight: Any,
