@@ -72,12 +72,8 @@ def tracing() -> bool:
 def own_layer_tree(layer: Any) -> list | None:
     """``layer`` and its sub-layers at any depth, if all are pellucid's own layers with
     pellucid's activations, no Lambda and no activity regularizer; else None. Kept on the
-    layer while :func:`backend.structure_version` stays the same."""
-    version = backend.structure_version()
-    kept = layer.__dict__.get("_own_layer_tree")
-    if kept is None or kept[0] != version:
-        kept = layer.__dict__["_own_layer_tree"] = (version, _collect_own_layer_tree(layer))
-    return None if kept[1] is None else list(kept[1])
+    layer with its weight lists (``Layer._derived``)."""
+    return layer._derived("own_layer_tree", lambda: _collect_own_layer_tree(layer))
 
 
 def _collect_own_layer_tree(layer: Any) -> list | None:

@@ -201,17 +201,17 @@ class Layer:
         backend.structure_changed()
         return variable
 
-    def _derived(self, name: str, collect: Any) -> list:
-        """``collect()``'s list, kept until :func:`backend.structure_version` changes;
-        a copy, so that callers may change what they get."""
+    def _derived(self, name: str, collect: Any) -> list | None:
+        """``collect()``'s list (or None), kept until :func:`backend.structure_version`
+        changes; a copy, so that callers may change what they get."""
         version = backend.structure_version()
         kept = self.__dict__.get("_derived_lists")
         if kept is None or kept[0] != version:
             kept = self.__dict__["_derived_lists"] = (version, {})
-        found = kept[1].get(name)
-        if found is None:
-            found = kept[1][name] = collect()
-        return list(found)
+        if name not in kept[1]:
+            kept[1][name] = collect()
+        found = kept[1][name]
+        return None if found is None else list(found)
 
     @property
     def state_variables(self) -> list[Variable]:

@@ -270,12 +270,16 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def overrides_any(callbacks: Iterable[Any], hooks: Iterable[str]) -> bool:
-    """Whether any callback defines one of ``hooks`` itself (not the base no-op)."""
-    from pellucid.callbacks import Callback  # noqa: PLC0415
+def reads_each_batch(callback_list: Any, hooks: Iterable[str]) -> bool:
+    """Whether a callback of ``callback_list`` other than the progress bar and ``History``
+    defines one of the per-batch ``hooks`` itself (not the base no-op): it then sees each
+    batch, so batches run one per dispatch."""
+    from pellucid.callbacks import Callback, History, ProgbarLogger  # noqa: PLC0415
 
     hooks = tuple(hooks)
+    watched = [cb for cb in callback_list.callbacks
+               if not isinstance(cb, (History, ProgbarLogger))]
     # Hooks may be set on the class or on the instance (LambdaCallback(on_batch_end=...)).
     return any(getattr(type(cb), hook, None) is not getattr(Callback, hook, None)
                or hook in vars(cb)
-               for cb in callbacks for hook in hooks)
+               for cb in watched for hook in hooks)

@@ -284,10 +284,6 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
         outputs = jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0),
                                          *results)
     else:
-        user = [cb for cb in cbs.callbacks
-                if not isinstance(cb, callbacks_module.ProgbarLogger)]
-        hooks = ("on_predict_batch_begin", "on_predict_batch_end")
-        rows = 1 if execution.overrides_any(user, hooks) else execution.AUTO_BLOCK_STEPS
         if n_steps == 1:
             # One batch (a loop predicting a step at a time): the program predict_on_batch
             # runs, without the blocks' index arrays and the cutting of their outputs.
@@ -295,6 +291,8 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
             outputs = _run(model, [a[:batch_size] for a in xs])
             cbs.on_predict_batch_end(0, {})
         else:
+            hooks = ("on_predict_batch_begin", "on_predict_batch_end")
+            rows = 1 if execution.reads_each_batch(cbs, hooks) else execution.AUTO_BLOCK_STEPS
             outputs = _predict_arrays(model, xs, batch_size, n_steps, cbs, rows)
     cbs.on_predict_end()
     return outputs

@@ -341,7 +341,7 @@ class Trainer:
                 else self.steps_per_execution
         hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin",
                  "on_batch_end")
-        return 1 if _read_each_batch(cbs, hooks) else execution.AUTO_BLOCK_STEPS
+        return 1 if execution.reads_each_batch(cbs, hooks) else execution.AUTO_BLOCK_STEPS
 
     def _device_rows(self, rows: int) -> int:
         """Steps one dispatch runs on the device: 1 for convolutional models on XLA's CPU
@@ -525,9 +525,9 @@ class Trainer:
         models on the CPU, whose batches cost far more than a dispatch and ran 2-5% slower
         as loops inside the block's loop (``LSTM(32)`` over 30 steps, 2,048 samples)."""
         rows = execution.AUTO_BLOCK_STEPS
+        hooks = ("on_test_batch_begin", "on_test_batch_end")
         if (self._forward_loops and not on_accelerator()) or (
-                cbs is not None and _read_each_batch(cbs, ("on_test_batch_begin",
-                                                           "on_test_batch_end"))):
+                cbs is not None and execution.reads_each_batch(cbs, hooks)):
             rows = 1
         metric_states, trainable, non_trainable = state
         arrays = source.arrays_for(math.ceil(steps / rows) + 1)
@@ -729,14 +729,6 @@ def _copy(value: Any) -> jax.Array:
     """A copy in a buffer of its own; a transfer, where ``jnp.array(copy=True)`` would
     compile a program per shape."""
     return jax.device_put(value, may_alias=False)
-
-
-def _read_each_batch(cbs: Any, hooks: tuple[str, ...]) -> bool:
-    """Whether a callback other than the progress bar and ``History`` defines one of the
-    per-batch ``hooks``: it then sees each batch, so batches run one per dispatch."""
-    watched = [cb for cb in cbs.callbacks
-               if not isinstance(cb, (callbacks_module.History, callbacks_module.ProgbarLogger))]
-    return execution.overrides_any(watched, hooks)
 
 
 def _host_copies(values: list) -> list:
