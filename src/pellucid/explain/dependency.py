@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pellucid.backend.device import compiler_options
 from pellucid.explain.subject import Subject, as_numpy, map_draws
 
 DRAWS = 6
@@ -124,7 +125,7 @@ def _raise_one_support(subject: Subject, i: int, o: int, keys: Any) -> np.ndarra
 
     # Draws run one after another through one compiled program: batching them over the
     # weights as well multiplies XLA's compile time for little gain.
-    measure = jax.jit(moved)
+    measure = jax.jit(moved, compiler_options=compiler_options())
     found = [as_numpy(measure(subject.random_weights(k), subject.random_inputs(k)))
              for k in keys]
     return np.logical_or.reduce(found)

@@ -18,6 +18,7 @@ import numpy as np
 
 from pellucid import backend
 from pellucid.backend import StateScope, random_draws, runtime
+from pellucid.backend.device import compiler_options
 
 # Axes of unknown size (None, other than batch) are measured at this size.
 STAND_IN_SIZE = 4
@@ -271,4 +272,5 @@ def run_mapped(fn: Any, in_axes: tuple, *args: Any) -> Any:
     """``jax.vmap(fn, in_axes)(*args)`` as one compiled call, with layers traced through
     their XLA loops (fused kernels such as cuDNN's LSTM have no ``vmap`` rule)."""
     with backend.loops_only():
-        return jax.jit(jax.vmap(fn, in_axes=in_axes))(*args)
+        return jax.jit(jax.vmap(fn, in_axes=in_axes),
+                       compiler_options=compiler_options())(*args)

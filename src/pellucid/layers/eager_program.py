@@ -26,6 +26,7 @@ import jax
 import numpy as np
 
 from pellucid import backend
+from pellucid.backend.device import compiler_options
 from pellucid.backend.random import in_random_scope
 
 NOT_APPLICABLE = object()
@@ -159,7 +160,7 @@ def _program(layer: Any, variables: list, static: dict) -> Any:
             # them all at each call.
             return outputs, {i: updates[v] for i, v in enumerate(variables) if v in updates}
 
-        program = programs[key] = jax.jit(call)
+        program = programs[key] = jax.jit(call, compiler_options=compiler_options())
     return program
 
 

@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pellucid.backend import Variable, host_zeros, to_snake_case, unique_name, unwrap
+from pellucid.backend.device import compiler_options
 from pellucid.optimizers import schedules
 from pellucid.optimizers.clipping import clip_gradients
 
@@ -257,7 +258,7 @@ class Optimizer:
         for g, v in zip(grads, trainable_variables, strict=True):
             full[index[id(v)]] = None if g is None else unwrap(g)
         if self._compiled_update is None:
-            self._compiled_update = jax.jit(self.update)
+            self._compiled_update = jax.jit(self.update, compiler_options=compiler_options())
         params = [v.value for v in self._variables]
         new_params, self.state = self._compiled_update(full, self.state, params)
         for g, v in zip(grads, trainable_variables, strict=True):

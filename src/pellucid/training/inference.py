@@ -18,7 +18,7 @@ import numpy as np
 
 from pellucid import backend
 from pellucid.backend import runtime
-from pellucid.backend.device import convolution_compiler_options, on_accelerator
+from pellucid.backend.device import compiler_options, on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 
@@ -48,7 +48,7 @@ def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any
 def _compiler_options(model: Any, forward: Any, trainable: list, non_trainable: list,
                       x: Any) -> dict:
     """The XLA options for ``model``'s prediction programs (see
-    :func:`pellucid.backend.device.convolution_compiler_options`), from one trace of its
+    :func:`pellucid.backend.device.compiler_options`), from one trace of its
     forward pass on CPUs, where they can differ (or the trainer's, which traced the same
     forward pass); kept on the model."""
     if on_accelerator():
@@ -58,7 +58,7 @@ def _compiler_options(model: Any, forward: Any, trainable: list, non_trainable: 
         convolves = execution.uses_convolution(
             jax.make_jaxpr(forward)(trainable, non_trainable, x))
         model._forward_convolves = convolves
-    return convolution_compiler_options() if convolves else {}
+    return compiler_options(convolves)
 
 
 def _structure_input(model: Any, xs: list) -> Any:

@@ -25,7 +25,7 @@ import numpy as np
 from pellucid import backend, optimizers
 from pellucid import callbacks as callbacks_module
 from pellucid.backend import runtime
-from pellucid.backend.device import convolution_compiler_options, on_accelerator
+from pellucid.backend.device import compiler_options, convolution_compiler_options, on_accelerator
 from pellucid.ops import softmax_crossentropy
 from pellucid.training import data as data_lib
 from pellucid.training import execution, split_step
@@ -204,7 +204,7 @@ class Trainer:
             return compiled.compute_metrics(state[3])
 
         options = self._compiler_options()
-        if options and not on_accelerator():
+        if self._convolves and convolution_compiler_options() and not on_accelerator():
             # Convolutions on the CPU: one step per dispatch, the update apart (see
             # pellucid.training.update_program).
             return (GradientsThenUpdate(self, options, lambda batch: batch),
@@ -257,7 +257,7 @@ class Trainer:
                         compiler_options=options))
 
     def _compiler_options(self) -> dict:
-        return convolution_compiler_options() if self._convolves else {}
+        return compiler_options(self._convolves)
 
     # --- public API ---------------------------------------------------------------------
     @property

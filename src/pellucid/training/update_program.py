@@ -15,9 +15,9 @@ update becomes YNNPACK elementwise fusions too, and those cost memory traffic:
 
 Here the step is two programs: ``gradients`` (the forward pass and the gradient,
 compiled with the convolution options) and ``update`` (the optimizer's update, the
-constraints and the metrics, compiled with XLA's defaults, in place in the donated
-buffers). The operations are those of the one-program step, so the values are the
-same to float32 rounding (tested). B3, ``bench.worker`` runs alternating (samples/s,
+constraints and the metrics, compiled without YNNPACK's fusions, in place in the
+donated buffers). The operations are those of the one-program step, so the values are
+the same to float32 rounding (tested). B3, ``bench.worker`` runs alternating (samples/s,
 two threads, one program / two): 1,567-1,604, 1,656-1,753 and 1,737-1,752 against
 1,714-1,826, 1,824-1,920 and 1,885-1,913; in ``python -m bench`` B3 went from 1.09x to
 1.16x PyTorch's training rate. A second dispatch per step costs tens of
@@ -32,6 +32,7 @@ from typing import Any
 
 import jax
 
+from pellucid.backend.device import compiler_options
 from pellucid.training import execution
 
 
@@ -54,7 +55,8 @@ class GradientsThenUpdate:
 
         self._gradients = execution.Executables(
             jax.jit(gradients, compiler_options=options))
-        self._update = execution.Executables(jax.jit(update, donate_argnums=(0,)))
+        self._update = execution.Executables(
+            jax.jit(update, donate_argnums=(0,), compiler_options=compiler_options()))
 
     def prepare(self, args: tuple) -> None:
         state, batch_args, base_key = args[0], args[1:-1], args[-1]
