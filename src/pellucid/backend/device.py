@@ -79,9 +79,9 @@ def compiler_options(convolves: bool = False) -> dict[str, str]:
     against 7.8 s), and the recurrent and dense models trained and predicted at the same
     speed (matmuls are library kernels; elementwise fusions, random bits and reductions
     ran alike at both levels). Level 0 compiled in 15.6 s but ran elementwise fusions
-    3-5x slower. Programs with
-    convolutions keep XLA's level and take :func:`convolution_compiler_options`: at
-    level 1 B3's gradient program trained 2-3% slower. ``PELLUCID_CPU_OPT_LEVEL`` sets
+    3-5x slower. Programs with convolutions keep XLA's level and take
+    :func:`convolution_compiler_options`: at level 1 B3's gradient program trained 2-3%
+    slower. ``PELLUCID_CPU_OPT_LEVEL`` sets
     another level (``3``: XLA's default). Empty on accelerators.
     """
     if on_accelerator():

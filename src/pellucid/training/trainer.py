@@ -82,9 +82,14 @@ class Trainer:
         arrays, a deep model's ``fit(epochs=1)`` in a loop paid it at every call),
         ``np.array`` a few. On accelerators that would be two transfers through the host,
         so one ``device_put`` call copies them there."""
-        t_vars, nt_vars = self._variables()
+        trainable, non_trainable = self._values()
         copies = _copies if on_accelerator() else _host_copies
-        return copies([v.value for v in t_vars]), copies([v.value for v in nt_vars])
+        return copies(trainable), copies(non_trainable)
+
+    def _values(self) -> tuple[list, list]:
+        """The weights' current arrays, trainable and non-trainable, not copied."""
+        t_vars, nt_vars = self._variables()
+        return [v.value for v in t_vars], [v.value for v in nt_vars]
 
     def _write_state(self, trainable: list, non_trainable: list) -> None:
         t_vars, nt_vars = self._variables()
@@ -204,7 +209,7 @@ class Trainer:
             return compiled.compute_metrics(state[3])
 
         options = self._compiler_options()
-        if self._convolves and convolution_compiler_options() and not on_accelerator():
+        if self._convolves and convolution_compiler_options():  # empty on accelerators
             # Convolutions on the CPU: one step per dispatch, the update apart (see
             # pellucid.training.update_program).
             return (GradientsThenUpdate(self, options, lambda batch: batch),
@@ -586,9 +591,7 @@ class Trainer:
             state, logs = self._call(self._train_fn[0], (*self._read_state(), *rest),
                                      source.whole_batch()[1], self._base_key)
         else:
-            t_vars, nt_vars = self._variables()
-            weights = ([v.value for v in t_vars], [v.value for v in nt_vars])
-            state, logs = self._call(self._step_keeping_weights(), weights, rest,
+            state, logs = self._call(self._step_keeping_weights(), self._values(), rest,
                                      source.whole_batch()[1], self._base_key)
         trainable, non_trainable, self.optimizer.state, _, self._counter = state
         self._write_state(trainable, non_trainable)
