@@ -5,47 +5,22 @@ operation), and the training step's program does not depend on the run's random 
 so JAX's persistent cache serves it to the next process.
 """
 
-import logging
-from contextlib import contextmanager
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compile_log import compiles
 
 import pellucid as keras
 from pellucid.backend import random_draws, threefry
 from pellucid.backend.random import seeded_key
 
 
-class _CompileLog(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.names: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("Compiling "):
-            self.names.append(message.split()[1])
-
-
-@contextmanager
-def _compiles():
-    handler = _CompileLog()
-    logger = logging.getLogger("jax")
-    logger.addHandler(handler)
-    try:
-        with jax.log_compiles(True):
-            yield handler.names
-    finally:
-        logger.removeHandler(handler)
-
-
 def test_dense_layers_of_many_shapes_compile_nothing(monkeypatch):
     # Their uniform draws are small enough for NumPy (the CPU's rounding is checked below),
     # within the time NumPy may spend before the program takes over.
     monkeypatch.setattr(random_draws, "_host_seconds", 0.0)
-    with _compiles() as names:
+    with compiles() as names:
         for units, inputs in [(3, 5), (7, 11), (13, 2), (64, 30), (1, 129)]:
             layer = keras.layers.Dense(units)
             layer.build((None, inputs))
@@ -54,7 +29,7 @@ def test_dense_layers_of_many_shapes_compile_nothing(monkeypatch):
 
 def test_a_recurrent_layer_compiles_only_the_normal_draw():
     random_draws.draw("normal", np.array([1, 0], np.uint32), (2,))  # compiled already
-    with _compiles() as names:
+    with compiles() as names:
         keras.layers.LSTM(24).build((None, 5, 3))  # orthogonal: normal draw + LAPACK QR
         keras.layers.GRU(7).build((None, 5, 9))
     assert names == []

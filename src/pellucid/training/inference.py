@@ -194,15 +194,15 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     n = min(xs[0].shape[0], n_steps * batch_size)
     # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
     # (A single batch does not come here: predict runs it as predict_on_batch does.)
-    device_xs = [jax.device_put(a) if isinstance(a, (np.ndarray, jax.Array))
-                 else jnp.asarray(a) for a in xs]
+    # Padded (data_lib.padded_rows), so that inputs of nearby sizes share the programs.
+    device_xs = jax.device_put(data_lib.ArrayData(xs, None, None).for_indexing().x)
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
     trainable = [v.value for v in t_vars]
     non_trainable = [v.value for v in nt_vars]
 
     def first_batch() -> Any:
         return _structure_input(model, [
-            jax.ShapeDtypeStruct((min(batch_size, a.shape[0]),) + a.shape[1:], a.dtype)
+            jax.ShapeDtypeStruct((min(batch_size, n),) + a.shape[1:], a.dtype)
             for a in device_xs])
 
     fn = _block_fn(model, trainable, non_trainable, first_batch)

@@ -613,6 +613,7 @@ class ArraySource:
     def __init__(self, arrays: data_lib.ArrayData):
         self.data = arrays
         self._device: tuple | None = None
+        self._padded: data_lib.ArrayData | None = None
         self._order: np.ndarray | None = None
         self._position = 0
 
@@ -627,23 +628,32 @@ class ArraySource:
         return None if self.data.y is None else [tuple(a.shape) for a in self.data.y]
 
     def arrays_for(self, dispatches: int) -> tuple:
-        """The arrays as ``dispatches`` program calls in all will read them. Small enough
-        that each call can copy them (``HOST_DATA_BYTES`` over all the calls), and not
-        on the device already, they go as NumPy (``data.for_one_call``): a call copies a
-        few kilobytes in microseconds, where ``device_put`` costs 0.1-0.3 ms, which
-        ``evaluate``, ``train_on_batch`` or ``fit(epochs=1)`` called in a loop pays each
-        time. Otherwise they are put on the device once."""
-        d = self.data
-        if self._device is None and \
-                dispatches * sum(a.nbytes for a in d.arrays()) <= HOST_DATA_BYTES:
-            return data_lib.lists_for_one_call(d.x, d.y, d.sample_weight)
+        """The arrays for programs that read batches by index, as ``dispatches`` program
+        calls in all will read them. They have :func:`data_lib.padded_rows` rows, so that
+        datasets of nearby sizes share programs. Small enough that each call can copy them
+        (``HOST_DATA_BYTES`` over all the calls), and not on the device already, they go
+        as NumPy (``data.for_one_call``): a call copies a few kilobytes in microseconds,
+        where ``device_put`` costs 0.1-0.3 ms, which ``evaluate``, ``train_on_batch`` or
+        ``fit(epochs=1)`` called in a loop pays each time. Otherwise they are put on the
+        device once."""
+        if self._device is None:
+            indexed = self._indexed()
+            if dispatches * sum(a.nbytes for a in indexed.arrays()) <= HOST_DATA_BYTES:
+                return data_lib.lists_for_one_call(indexed.x, indexed.y,
+                                                   indexed.sample_weight)
         return self._device_arrays()
+
+    def _indexed(self) -> data_lib.ArrayData:
+        if self._padded is None:
+            self._padded = self.data.for_indexing()
+        return self._padded
 
     def _device_arrays(self) -> tuple:
         if self._device is None:
-            d = self.data
+            d = self._indexed()
             # One call for every array: each call costs 0.1 ms or more beside the copying.
             self._device = jax.device_put((d.x, d.y, d.sample_weight))
+            self._padded = None  # the device holds it now
         return self._device
 
     def indices(self, batch_size: int, shuffle: bool, steps: int) -> Any:
@@ -660,7 +670,11 @@ class ArraySource:
             self._order = None
 
     def whole_batch(self) -> tuple:
-        return "plain", self.arrays_for(1)
+        """All the samples as one batch, for a program that takes the batch itself."""
+        d = self.data
+        if sum(a.nbytes for a in d.arrays()) <= HOST_DATA_BYTES:  # as in arrays_for
+            return "plain", data_lib.lists_for_one_call(d.x, d.y, d.sample_weight)
+        return "plain", jax.device_put((d.x, d.y, d.sample_weight))
 
 
 class IterableSource:
