@@ -6,7 +6,7 @@ import platform
 import statistics
 from typing import Any
 
-from bench.cases import CASES, TRAIN_FLOPS_FACTOR
+from bench.cases import CASES, PREDICT_GOAL, TRAIN_FLOPS_FACTOR
 
 
 def _median(values: list[float]) -> float | None:
@@ -84,3 +84,30 @@ def print_table(results: list[dict], cases: list[str], frameworks: list[str],
                 if other.get("predict") and mine.get("predict"):
                     print(f"{'':<5}predict pellucid/{peer}: "
                           f"{mine['predict'] / other['predict']:.2f}")
+            for line in _goal_shares(CASES[case], rows, peak):
+                print(f"{'':<5}{line}")
+
+
+def _goal_shares(case: Any, rows: dict, peak: float) -> list[str]:
+    """What the case's speed goals ask of the machine: the samples/s of each goal (a
+    multiple of the faster peer's) as a share of the matmul peak by the case's FLOP
+    count, beside pellucid's share now. A goal above 100% is out of any framework's reach
+    on that machine."""
+    if case.train_goal is None:
+        return []
+    peers = [rows[p] for p in ("keras", "torch") if "skipped" not in rows.get(p, {"skipped": 1})]
+    mine = rows.get("pellucid", {})
+    lines = []
+    for what, key, goal, flops in (
+            ("training", "train", case.train_goal, case.forward_flops * TRAIN_FLOPS_FACTOR),
+            ("predict", "predict", PREDICT_GOAL, case.forward_flops)):
+        fastest = max((p[key] or 0.0 for p in peers), default=0.0)
+        if not fastest or not mine.get(key):
+            continue
+
+        def share(samples_per_s: float, flops: float = flops) -> float:
+            return 100.0 * samples_per_s * flops / 1e9 / peak
+
+        lines.append(f"{what} goal, {goal:g}x the faster peer: {share(goal * fastest):.0f}% "
+                     f"of the peak (pellucid {share(mine[key]):.0f}%)")
+    return lines

@@ -46,6 +46,28 @@ def test_report_formats_a_table(capsys):
     assert "dev MB" in (text := capsys.readouterr().out) and "     321" in text
 
 
+def test_report_says_what_share_of_the_peak_each_goal_needs(capsys):
+    from bench.report import print_table  # noqa: PLC0415
+
+    def row(fw, train, predict):
+        return {"framework": fw, "case": "B4", "repeat": 0, "first_epoch_s": 1.0,
+                "train_sps": [train], "train_cpu_sps": [train], "predict_sps": [predict],
+                "peak_rss_mb": 100.0}
+
+    results = [row("pellucid", 200.0, 800.0), row("keras", 100.0, 400.0),
+               row("torch", 300.0, 1000.0)]
+    flops = cases.CASES["B4"].forward_flops  # GFLOP/s = samples/s * flops / 1e9
+    peak = {"gflops": 1000.0 * flops / 1e9, "size": 2048, "device": "cpu"}  # 1,000 predicts/s
+    print_table(results, ["B4"], ["pellucid", "keras", "torch"], [peak])
+    text = capsys.readouterr().out
+    # Training: 1.1 x 300 samples/s x 3 forward passes = 990 forward passes/s; predict:
+    # 1.5 x 1,000.
+    assert "training goal, 1.1x the faster peer: 99% of the peak (pellucid 60%)" in text
+    assert "predict goal, 1.5x the faster peer: 150% of the peak (pellucid 80%)" in text
+    print_table(results, ["B0"], ["pellucid", "keras", "torch"], [peak])
+    assert "goal" not in capsys.readouterr().out  # B0 has no goal
+
+
 def test_step_cost_calls_the_compiled_training_step():
     from bench import step_cost  # noqa: PLC0415
 
