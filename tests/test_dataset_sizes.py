@@ -71,11 +71,26 @@ def test_nearby_sizes_compile_nothing_new_and_match_exact_sizes(monkeypatch, hos
         np.testing.assert_array_equal(w, exact)
 
 
-def test_a_new_partial_batch_compiles_only_its_own_programs():
+def test_a_short_last_batch_of_a_new_length_compiles_nothing_where_rows_stay_apart():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1010, 6)).astype("float32")
     model = _model()
-    model.predict(x[:1000], batch_size=32, verbose=0)  # 31 batches of 32 and one of 8
+    first = model.predict(x[:1000], batch_size=32, verbose=0)  # 31 batches of 32, one of 8
     with compiles() as names:
-        model.predict(x[:1010], batch_size=32, verbose=0)  # the last batch has 18 rows
-    assert len(names) == 1
+        second = model.predict(x[:1010], batch_size=32, verbose=0)  # the last has 18 rows
+    assert names == []
+    assert first.shape == (1000, 3) and second.shape == (1010, 3)
+    by_batch = np.concatenate([model.predict_on_batch(x[i:i + 32]) for i in range(0, 1010, 32)])
+    np.testing.assert_allclose(second, by_batch, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(first, by_batch[:1000], rtol=1e-6, atol=1e-7)
+
+
+def test_a_model_that_mixes_rows_runs_its_short_last_batch_alone():
+    # A Lambda may reduce over the batch: its last batch must hold only its own rows.
+    model = pellucid.Sequential([pellucid.Input((6,)), pellucid.layers.Dense(4),
+                                 pellucid.layers.Lambda(lambda t: t - t.mean(axis=0))])
+    x = np.random.default_rng(1).normal(size=(100, 6)).astype("float32")
+    out = model.predict(x, batch_size=32, verbose=0)  # 3 batches of 32, one of 4
+    np.testing.assert_allclose(out[96:], model.predict_on_batch(x[96:]), rtol=1e-6,
+                               atol=1e-6)
+    assert abs(out[96:].sum(axis=0)).max() < 1e-5  # centred over its own 4 rows

@@ -107,13 +107,17 @@ def test_side_by_side_batches_across_layer_families(monkeypatch, make, x):
 
 
 # 33 batches in blocks of 4 (16 // 4), the last of one batch; two batches of different
-# sizes; one batch, which runs alone.
-@pytest.mark.parametrize("samples,blocks", [(130, [9]), (7, [2]), (3, [])])
-def test_blocks_on_two_threads_give_the_same_predictions(monkeypatch, samples, blocks):
+# sizes (for a model taken as mixing rows, whose short last batch runs alone), or of one
+# size (the short one run as a full batch); one batch, which runs alone.
+@pytest.mark.parametrize("samples,blocks,rows_apart",
+                         [(130, [9], True), (7, [2], False), (7, [1], True), (3, [], True)])
+def test_blocks_on_two_threads_give_the_same_predictions(monkeypatch, samples, blocks,
+                                                          rows_apart):
     from pellucid.training import execution
 
     model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4, return_sequences=True),
                               keras.layers.Dense(2)])
+    monkeypatch.setattr(model, "rows_independent", lambda: rows_apart)
     x = RNG.normal(size=(samples, 6, 3)).astype("float32")
     monkeypatch.setattr(execution, "usable_cores", lambda: 1)
     one_thread = model.predict(x, batch_size=4, verbose=0)

@@ -206,7 +206,12 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
             for a in device_xs])
 
     fn = _block_fn(model, trainable, non_trainable, first_batch)
-    index_arrays = (np.arange(i * batch_size, min((i + 1) * batch_size, n))
+    # Where rows stay apart, a short last batch runs as a full one whose missing rows
+    # repeat the last sample and are cut afterwards: datasets with the same padded rows
+    # then share one program, instead of one more per length of the last batch.
+    full_last = n % batch_size != 0 and n > batch_size and model.rows_independent()
+    index_arrays = (np.minimum(np.arange(i * batch_size, (i + 1) * batch_size), n - 1)
+                    if full_last else np.arange(i * batch_size, min((i + 1) * batch_size, n))
                     for i in range(n_steps))
     two_at_once = n_steps > 1 and rows > 1 and _blocks_on_two_cores(
         model, trainable, non_trainable, first_batch())
@@ -254,7 +259,7 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     pieces = [jax.tree_util.tree_map(
         lambda o, c=count: np.asarray(o)[:c].reshape((-1,) + o.shape[2:]), outs)
         for outs, count in parts]
-    return jax.tree_util.tree_map(lambda *p: np.concatenate(p, axis=0), *pieces)
+    return jax.tree_util.tree_map(lambda *p: np.concatenate(p, axis=0)[:n], *pieces)
 
 
 def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
