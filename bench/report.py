@@ -95,7 +95,7 @@ def _goal_shares(case: Any, rows: dict, peak: float) -> list[str]:
     on that machine."""
     if case.train_goal is None:
         return []
-    peers = [rows[p] for p in ("keras", "torch") if "skipped" not in rows.get(p, {"skipped": 1})]
+    peers = [rows[p] for p in ("keras", "torch") if p in rows and "skipped" not in rows[p]]
     mine = rows.get("pellucid", {})
     lines = []
     for what, key, goal, flops in (

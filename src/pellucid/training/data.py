@@ -50,7 +50,9 @@ def padded_rows(n: int) -> int:
     batches by index, so a program's shape depends on the dataset's size, and each new
     size compiled every program again (an MLP's ``predict`` on 1,000 samples and then on
     1,001 compiled twice in 0.45 s each). With sizes rounded, datasets of 961 to 1,024
-    samples share their programs; only a partial last batch of a new length compiles one.
+    samples share their programs; only a partial last batch of a new length compiles one
+    (in ``fit`` and ``evaluate``, and in ``predict`` where rows mix; see
+    ``inference._predict_arrays``).
     """
     if n < 16:
         return n
