@@ -7,7 +7,7 @@ from compile_log import compiles
 
 import pellucid
 from pellucid.training import data as data_lib
-from pellucid.training import trainer
+from pellucid.training import sources
 
 
 def test_sizes_round_up_to_four_binary_digits_by_at_most_an_eighth():
@@ -54,7 +54,7 @@ def _run(sizes):
 
 @pytest.mark.parametrize("host_bytes", [0, 1 << 30], ids=["on the device", "from the host"])
 def test_nearby_sizes_compile_nothing_new_and_match_exact_sizes(monkeypatch, host_bytes):
-    monkeypatch.setattr(trainer, "HOST_DATA_BYTES", host_bytes)
+    monkeypatch.setattr(sources, "HOST_DATA_BYTES", host_bytes)
     sizes = (1000, 1008)  # both 1,024 rows padded; batches of 8, no partial batch
     results, weights, compiled = _run(sizes)
     assert compiled[0] and compiled[1] == []

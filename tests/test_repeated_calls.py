@@ -144,10 +144,10 @@ def test_fit_and_evaluate_over_a_generator_match_keras():
 def test_small_data_goes_to_the_programs_without_a_device_copy(monkeypatch):
     import jax
 
-    from pellucid.training import trainer
+    from pellucid.training import sources
 
     def run(host_bytes):
-        monkeypatch.setattr(trainer, "HOST_DATA_BYTES", host_bytes)
+        monkeypatch.setattr(sources, "HOST_DATA_BYTES", host_bytes)
         pellucid.utils.set_random_seed(4)
         model = _model(pellucid)
         model.fit(X, Y, batch_size=16, epochs=1, verbose=0)  # compiles
@@ -164,7 +164,7 @@ def test_small_data_goes_to_the_programs_without_a_device_copy(monkeypatch):
         monkeypatch.setattr(jax, "device_put", put)
         return results, model.get_weights(), len(inputs_sent)
 
-    host_results, host_weights, host_puts = run(trainer.HOST_DATA_BYTES)
+    host_results, host_weights, host_puts = run(sources.HOST_DATA_BYTES)
     device_results, device_weights, device_puts = run(0)
     assert host_puts == 0 and device_puts == 7  # each call's inputs, put on the device
     assert host_results == device_results

@@ -80,6 +80,17 @@ def _as_array(value: Any, what: str) -> np.ndarray:
     return arr
 
 
+def input_names(model: Any) -> list[str]:
+    """The names that align data with a model's inputs (``["input"]`` when it has none)."""
+    return list(getattr(model, "input_names", None) or ["input"])
+
+
+def output_names(model: Any) -> list[str]:
+    """The names that align targets with a model's outputs (``["output"]`` when it has
+    none)."""
+    return list(getattr(model, "output_names", None) or ["output"])
+
+
 def flatten_by_names(data: Any, names: list[str], what: str) -> list[np.ndarray] | None:
     """``data`` as a list aligned with ``names`` (a model's input or output names)."""
     if data is None:

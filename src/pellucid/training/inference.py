@@ -79,9 +79,7 @@ def _ensure_built(model: Any, xs: list) -> None:
 
 
 def predict_on_batch(model: Any, x: Any) -> Any:
-    names = getattr(model, "input_names", None) or ["input"]
-    xs = data_lib.flatten_by_names(x, list(names), "input")
-    return _run(model, xs)
+    return _run(model, data_lib.flatten_by_names(x, data_lib.input_names(model), "input"))
 
 
 def _run(model: Any, xs: list) -> Any:
@@ -269,13 +267,13 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
 
     batch_size = batch_size or 32
     verbose = 1 if verbose == "auto" else verbose
-    names = getattr(model, "input_names", None) or ["input"]
+    names = data_lib.input_names(model)
     if data_lib.is_iterable_source(x):
         batches = (data_lib.unpack_batch(b)[0] for b in data_lib.IterableData(x, steps).epoch())
-        batch_list = [data_lib.flatten_by_names(b, list(names), "input") for b in batches]
+        batch_list = [data_lib.flatten_by_names(b, names, "input") for b in batches]
         n_steps = len(batch_list)
     else:
-        xs = data_lib.flatten_by_names(x, list(names), "input")
+        xs = data_lib.flatten_by_names(x, names, "input")
         n_steps = steps or max(1, math.ceil(xs[0].shape[0] / batch_size))
     cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
                                         verbose=verbose, epochs=1, steps=n_steps)

@@ -31,11 +31,8 @@ from pellucid.training import data as data_lib
 from pellucid.training import execution, split_step
 from pellucid.training.compile_utils import CompiledLossesAndMetrics
 from pellucid.training.shape_checks import check_inputs, check_targets
+from pellucid.training.sources import ArraySource, IterableSource
 from pellucid.training.update_program import GradientsThenUpdate
-
-# Array data that the program calls of one evaluate, train_on_batch or fit read, in all,
-# up to this many bytes, goes to them as NumPy instead of being put on the device first.
-HOST_DATA_BYTES = 1 << 20
 
 
 class Trainer:
@@ -133,17 +130,18 @@ class Trainer:
         self._forward_loops = bool(used & {"scan", "while"})
         model._forward_convolves = self._convolves  # predict's programs reuse it
         out_structs = jax.tree_util.tree_leaves(out)
+        outputs = data_lib.output_names(model)
         if y_batch is not None:
             if len(y_batch) != len(out_structs):
                 raise ValueError(
-                    f"The model has {len(out_structs)} output(s) {_output_names(model)} but "
+                    f"The model has {len(out_structs)} output(s) {outputs} but "
                     f"{len(y_batch)} target array(s) were given."
                 )
-            self.compiled.build(_output_names(model), out_structs, y_batch)
-            check_targets(model, _output_names(model), out_structs,
+            self.compiled.build(outputs, out_structs, y_batch)
+            check_targets(model, outputs, out_structs,
                           y_shapes or [tuple(y.shape) for y in y_batch], self.compiled)
         elif not self.compiled.built:
-            self.compiled.build(_output_names(model), out_structs, None)
+            self.compiled.build(outputs, out_structs, None)
         if self.optimizer.state is None:
             self.optimizer.state = self.optimizer.init([v.value for v in model.trainable_weights])
         if self._base_key is None:
@@ -461,7 +459,7 @@ class Trainer:
             if validation_split:
                 raise ValueError("validation_split is only supported for array inputs; pass "
                                  "validation_data instead.")
-            return IterableSource(self, data_lib.IterableData(x, steps)), \
+            return IterableSource(self.model, data_lib.IterableData(x, steps)), \
                 self._validation_source(validation_data, batch_size)
         arrays = self._array_data(x, y, sample_weight, class_weight)
         val_source = self._validation_source(validation_data, batch_size)
@@ -473,14 +471,14 @@ class Trainer:
     def _array_data(self, x: Any, y: Any, sample_weight: Any, class_weight: Any
                     ) -> data_lib.ArrayData:
         model = self.model
-        xs = data_lib.flatten_by_names(x, _input_names(model), "input")
+        outputs = data_lib.output_names(model)
+        xs = data_lib.flatten_by_names(x, data_lib.input_names(model), "input")
         if xs is None:
             raise ValueError("fit/evaluate need input data `x`.")
-        ys = data_lib.flatten_by_names(y, _output_names(model), "output") \
-            if y is not None else None
+        ys = data_lib.flatten_by_names(y, outputs, "output") if y is not None else None
         sws = None
         if sample_weight is not None:
-            sws = data_lib.flatten_by_names(sample_weight, _output_names(model), "sample_weight")
+            sws = data_lib.flatten_by_names(sample_weight, outputs, "sample_weight")
         if class_weight is not None:
             if ys is None:
                 raise ValueError("class_weight needs targets `y`.")
@@ -494,7 +492,7 @@ class Trainer:
         if validation_data is None:
             return None
         if data_lib.is_iterable_source(validation_data):
-            return IterableSource(self, data_lib.IterableData(validation_data, None))
+            return IterableSource(self.model, data_lib.IterableData(validation_data, None))
         vx, vy, vsw = data_lib.unpack_batch(tuple(validation_data))
         return ArraySource(self._array_data(vx, vy, vsw, None))
 
@@ -550,7 +548,7 @@ class Trainer:
                  steps: int | None, callbacks: Any, return_dict: bool, **kwargs: Any) -> Any:
         batch_size = batch_size or 32
         if data_lib.is_iterable_source(x):
-            source: Any = IterableSource(self, data_lib.IterableData(x, steps))
+            source: Any = IterableSource(self.model, data_lib.IterableData(x, steps))
         else:
             source = ArraySource(self._array_data(x, y, sample_weight, None))
         first_x, first_y = source.peek()
@@ -607,123 +605,6 @@ class Trainer:
         return dict(self.compile_args)
 
 
-class ArraySource:
-    """Array data placed on the device once; batches are index arrays into it."""
-
-    def __init__(self, arrays: data_lib.ArrayData):
-        self.data = arrays
-        self._device: tuple | None = None
-        self._padded: data_lib.ArrayData | None = None
-        self._order: np.ndarray | None = None
-        self._position = 0
-
-    def peek(self) -> tuple[list, list | None]:
-        """The whole arrays: only their shapes are read, so messages show the real sizes."""
-        return list(self.data.x), None if self.data.y is None else list(self.data.y)
-
-    def steps_per_epoch(self, batch_size: int, steps: int | None) -> int:
-        return steps or max(1, math.ceil(self.data.num_samples / batch_size))
-
-    def target_shapes(self) -> list[tuple] | None:
-        return None if self.data.y is None else [tuple(a.shape) for a in self.data.y]
-
-    def arrays_for(self, dispatches: int) -> tuple:
-        """The arrays for programs that read batches by index, as ``dispatches`` program
-        calls in all will read them. They have :func:`data_lib.padded_rows` rows, so that
-        datasets of nearby sizes share programs. Small enough that each call can copy them
-        (``HOST_DATA_BYTES`` over all the calls), and not on the device already, they go
-        as NumPy (``data.for_one_call``): a call copies a few kilobytes in microseconds,
-        where ``device_put`` costs 0.1-0.3 ms, which ``evaluate``, ``train_on_batch`` or
-        ``fit(epochs=1)`` called in a loop pays each time. Otherwise they are put on the
-        device once."""
-        if self._device is None:
-            indexed = self._indexed()
-            if dispatches * sum(a.nbytes for a in indexed.arrays()) <= HOST_DATA_BYTES:
-                return data_lib.lists_for_one_call(indexed.x, indexed.y,
-                                                   indexed.sample_weight)
-        return self._device_arrays()
-
-    def _indexed(self) -> data_lib.ArrayData:
-        if self._padded is None:
-            self._padded = self.data.for_indexing()
-        return self._padded
-
-    def _device_arrays(self) -> tuple:
-        if self._device is None:
-            d = self._indexed()
-            # One call for every array: each call costs 0.1 ms or more beside the copying.
-            self._device = jax.device_put((d.x, d.y, d.sample_weight))
-            self._padded = None  # the device holds it now
-        return self._device
-
-    def indices(self, batch_size: int, shuffle: bool, steps: int) -> Any:
-        """The index array of each of ``steps`` batches; an epoch ends with a short one."""
-        n = self.data.num_samples
-        for _ in range(steps):
-            if self._order is None or self._position >= n:
-                self._order = np.random.permutation(n) if shuffle else np.arange(n)
-                self._position = 0
-            index = self._order[self._position:self._position + batch_size]
-            self._position += batch_size
-            yield index
-        if self._position >= n:
-            self._order = None
-
-    def whole_batch(self) -> tuple:
-        """All the samples as one batch, for a program that takes the batch itself."""
-        d = self.data
-        if sum(a.nbytes for a in d.arrays()) <= HOST_DATA_BYTES:  # as in arrays_for
-            return "plain", data_lib.lists_for_one_call(d.x, d.y, d.sample_weight)
-        return "plain", jax.device_put((d.x, d.y, d.sample_weight))
-
-
-class IterableSource:
-    """Batches from a user iterable, converted to arrays aligned with the model."""
-
-    def __init__(self, trainer: Trainer, data: data_lib.IterableData):
-        self.trainer = trainer
-        self.data = data
-        self._first: tuple | None = None
-
-    def _convert(self, batch: tuple) -> tuple:
-        x, y, sw = batch
-        model = self.trainer.model
-        xs = data_lib.flatten_by_names(x, _input_names(model), "input")
-        ys = data_lib.flatten_by_names(y, _output_names(model), "output") \
-            if y is not None else None
-        sws = data_lib.flatten_by_names(sw, _output_names(model), "sample_weight") \
-            if sw is not None else None
-        # Each batch is read by one program call: see data_lib.for_one_call.
-        return data_lib.lists_for_one_call(xs, ys, sws)
-
-    def peek(self) -> tuple[list, list | None]:
-        if self._first is None:
-            iterator = self.data.epoch()
-            try:
-                self._first = self._convert(next(iterator))
-            except StopIteration:
-                raise ValueError("The data iterable yielded no batches.") from None
-            self._rest = iterator
-        return [np.asarray(a) for a in self._first[0]], None if self._first[1] is None else [
-            np.asarray(a) for a in self._first[1]]
-
-    def steps_per_epoch(self, batch_size: int, steps: int | None) -> int | None:
-        return steps or self.data.steps
-
-    def target_shapes(self) -> None:
-        return None
-
-    def batches(self, batch_size: int, shuffle: bool, steps: int | None) -> Any:
-        if self._first is not None:
-            yield "plain", self._first
-            rest = self._rest
-            self._first = None
-        else:
-            rest = self.data.epoch()
-        for batch in rest:
-            yield "plain", self._convert(batch)
-
-
 def _check_steps_per_execution(value: int | str) -> int | str:
     if value == "auto":
         return value
@@ -762,25 +643,11 @@ def _plain(logs: dict) -> dict:
     return {k: float(v) for k, v in logs.items()}
 
 
-def _input_names(model: Any) -> list[str]:
-    names = getattr(model, "input_names", None)
-    if names:
-        return list(names)
-    return ["input"]
-
-
-def _output_names(model: Any) -> list[str]:
-    names = getattr(model, "output_names", None)
-    if names:
-        return list(names)
-    return ["output"]
-
-
 def _model_input(model: Any, xs: list) -> Any:
     """The list of input arrays in the structure the model's call expects."""
     structure = getattr(model, "_input_structure", None)
     if isinstance(structure, dict):
-        return dict(zip(_input_names(model), xs, strict=True))
+        return dict(zip(data_lib.input_names(model), xs, strict=True))
     if isinstance(structure, (list, tuple)) or len(xs) > 1:
         return list(xs)
     return xs[0]
