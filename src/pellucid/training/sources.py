@@ -16,6 +16,14 @@ from pellucid.training import data as data_lib
 HOST_DATA_BYTES = 1 << 20
 
 
+def _host_lists(data: data_lib.ArrayData, dispatches: int) -> tuple | None:
+    """``data`` as NumPy lists for ``dispatches`` program calls to copy, when they copy
+    at most ``HOST_DATA_BYTES`` in all; None when it should go to the device instead."""
+    if dispatches * sum(a.nbytes for a in data.arrays()) > HOST_DATA_BYTES:
+        return None
+    return data_lib.lists_for_one_call(data.x, data.y, data.sample_weight)
+
+
 class ArraySource:
     """Array data placed on the device once; batches are index arrays into it."""
 
@@ -46,10 +54,9 @@ class ArraySource:
         ``fit(epochs=1)`` called in a loop pays each time. Otherwise they are put on the
         device once."""
         if self._device is None:
-            indexed = self._indexed()
-            if dispatches * sum(a.nbytes for a in indexed.arrays()) <= HOST_DATA_BYTES:
-                return data_lib.lists_for_one_call(indexed.x, indexed.y,
-                                                   indexed.sample_weight)
+            lists = _host_lists(self._indexed(), dispatches)
+            if lists is not None:
+                return lists
         return self._device_arrays()
 
     def _indexed(self) -> data_lib.ArrayData:
@@ -81,9 +88,9 @@ class ArraySource:
     def whole_batch(self) -> tuple:
         """All the samples as one batch, for a program that takes the batch itself."""
         d = self.data
-        if sum(a.nbytes for a in d.arrays()) <= HOST_DATA_BYTES:  # as in arrays_for
-            return "plain", data_lib.lists_for_one_call(d.x, d.y, d.sample_weight)
-        return "plain", jax.device_put((d.x, d.y, d.sample_weight))
+        lists = _host_lists(d, 1)
+        return "plain", lists if lists is not None else jax.device_put(
+            (d.x, d.y, d.sample_weight))
 
 
 class IterableSource:
