@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from pellucid import constraints, initializers, regularizers
+from pellucid.layers import lookups
 from pellucid.layers.layer import Layer
 
 __all__ = ["Embedding"]
@@ -68,7 +69,11 @@ class Embedding(Layer):
     def call(self, inputs: Any) -> jax.Array:
         if not jnp.issubdtype(inputs.dtype, jnp.integer):
             inputs = inputs.astype(jnp.int32)
-        return jnp.take(self.embeddings.value, inputs, axis=0)
+        table = self.embeddings.value
+        outputs = jnp.take(table, inputs, axis=0)
+        # A recurrent layer reading these rows projects the table instead (lookups.py).
+        lookups.remember(outputs, table, inputs)
+        return outputs
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return jnp.not_equal(inputs, 0) if self.mask_zero else None

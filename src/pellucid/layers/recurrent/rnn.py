@@ -27,6 +27,7 @@ from pellucid.backend.device import on_accelerator
 from pellucid.layers import eager_program
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
+from pellucid.layers.recurrent.lookup_projection import table_lookup
 from pellucid.layers.recurrent.step_layout import (
     BATCH_MAJOR,
     FEATURE_MAJOR,
@@ -241,25 +242,39 @@ class RNN(Layer):
             input_masks, recurrent_masks = cell.make_dropout_masks(
                 sequences.shape[0], sequences.shape[-1], cell.units, training)
 
+            lookup = table_lookup(cell, sequences, input_masks)
             if hoist_input_projection():
                 # One matmul for every step's input projection, outside the scan; each
                 # step then only adds h @ recurrent_kernel.
                 def hoisted_step(p_t: Any, states: Any) -> tuple[Any, Any]:
                     return cell.recurrent_step(p_t, states, recurrent_masks)
 
-                return (hoisted_step, cell.project_inputs(sequences, input_masks),
-                        BATCH_MAJOR, None)
+                if lookup is None:
+                    projected = cell.project_inputs(sequences, input_masks)
+                else:
+                    projected = jnp.take(cell.project_inputs(lookup.table, None), lookup.ids,
+                                         axis=0)
+                return hoisted_step, projected, BATCH_MAJOR, None
 
             layout = self._step_layout(input_masks, recurrent_masks)
             # Plain batch-major calls keep the pre-layout signature that subclasses may
             # override.
             extra = () if layout is BATCH_MAJOR else (layout,)
+            if lookup is None:
+                xs = sequences
+
+                def project(x_t: Any) -> Any:
+                    return cell.project_inputs(x_t, input_masks, *extra)
+            else:
+                # Each step looks its rows up in the projected table (lookup_projection.py).
+                xs = lookup.ids
+                project = _projected_rows(cell.project_inputs(lookup.table, None), layout)
 
             def step(x_t: Any, states: Any, **held: Any) -> tuple[Any, Any]:
-                return cell.recurrent_step(cell.project_inputs(x_t, input_masks, *extra),
-                                           states, recurrent_masks, *extra, **held)
+                return cell.recurrent_step(project(x_t), states, recurrent_masks, *extra,
+                                           **held)
 
-            return step, sequences, layout, step if cell.holds_masked_states(layout) else None
+            return step, xs, layout, step if cell.holds_masked_states(layout) else None
         _prepare_dropout_masks(cell, sequences.shape[0], sequences.shape[-1], training)
         params = inspect.signature(cell.call).parameters
         kwargs: dict[str, Any] = {}
@@ -386,6 +401,14 @@ def _valid_state_size(size: Any) -> bool:
     if isinstance(size, (list, tuple)) and size:
         return all(_valid_state_size(s) for s in size)
     return False
+
+
+def _projected_rows(table: jax.Array, layout: StepLayout) -> Callable[[jax.Array], jax.Array]:
+    """``ids_t -> table[ids_t]`` in ``layout`` (feature-major: the rows as columns)."""
+    if layout.feature_major:
+        columns = table.T
+        return lambda ids_t: jnp.take(columns, ids_t, axis=1)
+    return lambda ids_t: jnp.take(table, ids_t, axis=0)
 
 
 def _zeros(batch: int, size: Any) -> Any:
