@@ -2,7 +2,9 @@
 
 ``h_t, states_t = cell(x_t, states_{t-1})`` for every step under one ``lax.scan``
 (:func:`pellucid.ops.rnn.rnn`). A built-in cell's step is ``x_t @ kernel + bias`` plus one
-fused ``h @ recurrent_kernel`` for all gates.
+fused ``h @ recurrent_kernel`` for all gates. After an ``Embedding`` the first term is
+a row of ``embeddings @ kernel + bias``, projected once before the loop
+(:mod:`pellucid.layers.recurrent.lookup_projection`).
 
 Output: the last ``h`` ``(batch, units)``, or every ``h`` ``(batch, timesteps, units)`` with
 ``return_sequences``; ``return_state`` appends the final states (LSTM: ``h, c``).
