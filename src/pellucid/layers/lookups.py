@@ -14,17 +14,16 @@ ordinary input again.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["Lookup", "remember", "source_of"]
 
 
-class Lookup:
+class Lookup(NamedTuple):
     """``table[ids]``: ``table`` ``(rows, features)``, integer ``ids`` of any shape."""
 
-    def __init__(self, table: Any, ids: Any):
-        self.table = table
-        self.ids = ids
+    table: Any
+    ids: Any
 
 
 _RECORDS: dict[int, tuple[weakref.ref, Lookup]] = {}

@@ -245,32 +245,29 @@ class RNN(Layer):
                 sequences.shape[0], sequences.shape[-1], cell.units, training)
 
             lookup = table_lookup(cell, sequences, input_masks)
+            # After an Embedding: rows of the projected table (lookup_projection.py).
+            table = None if lookup is None else cell.project_inputs(lookup.table, None)
             if hoist_input_projection():
                 # One matmul for every step's input projection, outside the scan; each
                 # step then only adds h @ recurrent_kernel.
                 def hoisted_step(p_t: Any, states: Any) -> tuple[Any, Any]:
                     return cell.recurrent_step(p_t, states, recurrent_masks)
 
-                if lookup is None:
-                    projected = cell.project_inputs(sequences, input_masks)
-                else:
-                    projected = jnp.take(cell.project_inputs(lookup.table, None), lookup.ids,
-                                         axis=0)
+                projected = (cell.project_inputs(sequences, input_masks) if table is None
+                             else _projected_rows(table, BATCH_MAJOR)(lookup.ids))
                 return hoisted_step, projected, BATCH_MAJOR, None
 
             layout = self._step_layout(input_masks, recurrent_masks)
             # Plain batch-major calls keep the pre-layout signature that subclasses may
             # override.
             extra = () if layout is BATCH_MAJOR else (layout,)
-            if lookup is None:
+            if table is None:
                 xs = sequences
 
                 def project(x_t: Any) -> Any:
                     return cell.project_inputs(x_t, input_masks, *extra)
             else:
-                # Each step looks its rows up in the projected table (lookup_projection.py).
-                xs = lookup.ids
-                project = _projected_rows(cell.project_inputs(lookup.table, None), layout)
+                xs, project = lookup.ids, _projected_rows(table, layout)
 
             def step(x_t: Any, states: Any, **held: Any) -> tuple[Any, Any]:
                 return cell.recurrent_step(project(x_t), states, recurrent_masks, *extra,
@@ -406,7 +403,8 @@ def _valid_state_size(size: Any) -> bool:
 
 
 def _projected_rows(table: jax.Array, layout: StepLayout) -> Callable[[jax.Array], jax.Array]:
-    """``ids_t -> table[ids_t]`` in ``layout`` (feature-major: the rows as columns)."""
+    """``ids -> table[ids]`` in ``layout`` (feature-major: the rows as columns, for one
+    step's ids)."""
     if layout.feature_major:
         columns = table.T
         return lambda ids_t: jnp.take(columns, ids_t, axis=1)
