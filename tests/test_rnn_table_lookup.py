@@ -11,6 +11,7 @@ import pytest
 import pellucid
 from pellucid.backend import StateScope
 from pellucid.layers import lookups
+from pellucid.training.execution import equations
 from tests.parity import keras_module
 
 keras = keras_module()
@@ -51,21 +52,11 @@ def _products_per_step(model, ids=IDS, loops=1):
     """The matmuls inside the loop of ``model``'s traced forward pass (each loop's, where
     it has ``loops`` of them)."""
     jaxpr = jax.make_jaxpr(lambda x: model(x))(ids).jaxpr
-    scans = [e for e in _equations(jaxpr) if e.primitive.name == "scan"]
+    scans = [e for e in equations(jaxpr) if e.primitive.name == "scan"]
     assert len(scans) == loops
     counts = [sum(e.primitive.name == "dot_general"
-                  for e in _equations(scan.params["jaxpr"].jaxpr)) for scan in scans]
+                  for e in equations(scan.params["jaxpr"].jaxpr)) for scan in scans]
     return counts[0] if loops == 1 else counts
-
-
-def _equations(jaxpr):
-    for eqn in jaxpr.eqns:
-        yield eqn
-        for value in eqn.params.values():
-            for item in value if isinstance(value, (list, tuple)) else (value,):
-                inner = getattr(item, "jaxpr", item)
-                if hasattr(inner, "eqns"):
-                    yield from _equations(inner)
 
 
 @pytest.mark.parametrize("hoist", ["0", "1"])
@@ -117,9 +108,9 @@ def test_input_dropout_keeps_the_product_in_the_step(monkeypatch):
                                  pellucid.layers.LSTM(8, dropout=0.5)])
     model(IDS)
     jaxpr = jax.make_jaxpr(lambda x: model(x, training=True))(IDS).jaxpr
-    scans = [e for e in _equations(jaxpr) if e.primitive.name == "scan"]
+    scans = [e for e in equations(jaxpr) if e.primitive.name == "scan"]
     inner = scans[0].params["jaxpr"].jaxpr
-    assert sum(e.primitive.name == "dot_general" for e in _equations(inner)) == 2
+    assert sum(e.primitive.name == "dot_general" for e in equations(inner)) == 2
     assert _products_per_step(model) == 1  # inference has no dropout masks
 
 

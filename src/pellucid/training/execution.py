@@ -129,13 +129,17 @@ def uses_convolution(jaxpr: Any) -> bool:
 
 def primitives(jaxpr: Any) -> set[str]:
     """The names of the primitives a (closed) jaxpr and the jaxprs nested in it use."""
+    return {eqn.primitive.name for eqn in equations(jaxpr)}
+
+
+def equations(jaxpr: Any) -> Iterator[Any]:
+    """Every equation of a (closed) jaxpr, each followed by those of the jaxprs nested in
+    it (jit, scan, cond and custom derivative bodies)."""
     jaxpr = getattr(jaxpr, "jaxpr", jaxpr)
-    names = set()
     for eqn in jaxpr.eqns:
-        names.add(eqn.primitive.name)
+        yield eqn
         for inner in _nested_jaxprs(eqn.params):
-            names |= primitives(inner)
-    return names
+            yield from equations(inner)
 
 
 def returns_state_unchanged(closed: Any, first: int, count: int) -> bool:

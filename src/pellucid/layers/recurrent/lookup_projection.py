@@ -20,12 +20,17 @@ it for every table.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
+
+import jax
+import jax.numpy as jnp
 
 from pellucid.layers import lookups
 from pellucid.layers.recurrent.base_cell import RecurrentCell
+from pellucid.layers.recurrent.step_layout import StepLayout
 
-__all__ = ["ROWS_PER_LOOKUP", "table_lookup"]
+__all__ = ["ROWS_PER_LOOKUP", "projected_rows", "table_lookup"]
 
 ROWS_PER_LOOKUP = 0.5
 
@@ -43,8 +48,17 @@ def table_lookup(cell: Any, sequences: Any, input_masks: Any) -> lookups.Lookup 
     if getattr(type(cell), "project_inputs", None) is not RecurrentCell.project_inputs:
         return None
     found = lookups.source_of(sequences)
-    if found is None or found.ids.shape != tuple(sequences.shape[:-1]):
+    if found is None:
         return None
     if forced != "1" and found.table.shape[0] > ROWS_PER_LOOKUP * found.ids.size:
         return None
     return found
+
+
+def projected_rows(table: jax.Array, layout: StepLayout) -> Callable[[jax.Array], jax.Array]:
+    """``ids -> table[ids]`` for the projected ``table`` in ``layout`` (feature-major: the
+    rows as columns, for one step's ids)."""
+    if layout.feature_major:
+        columns = table.T
+        return lambda ids_t: jnp.take(columns, ids_t, axis=1)
+    return lambda ids_t: jnp.take(table, ids_t, axis=0)

@@ -29,7 +29,7 @@ from pellucid.backend.device import on_accelerator
 from pellucid.layers import eager_program
 from pellucid.layers.input_spec import InputSpec
 from pellucid.layers.layer import Layer
-from pellucid.layers.recurrent.lookup_projection import table_lookup
+from pellucid.layers.recurrent.lookup_projection import projected_rows, table_lookup
 from pellucid.layers.recurrent.step_layout import (
     BATCH_MAJOR,
     FEATURE_MAJOR,
@@ -254,7 +254,7 @@ class RNN(Layer):
                     return cell.recurrent_step(p_t, states, recurrent_masks)
 
                 projected = (cell.project_inputs(sequences, input_masks) if table is None
-                             else _projected_rows(table, BATCH_MAJOR)(lookup.ids))
+                             else projected_rows(table, BATCH_MAJOR)(lookup.ids))
                 return hoisted_step, projected, BATCH_MAJOR, None
 
             layout = self._step_layout(input_masks, recurrent_masks)
@@ -267,7 +267,7 @@ class RNN(Layer):
                 def project(x_t: Any) -> Any:
                     return cell.project_inputs(x_t, input_masks, *extra)
             else:
-                xs, project = lookup.ids, _projected_rows(table, layout)
+                xs, project = lookup.ids, projected_rows(table, layout)
 
             def step(x_t: Any, states: Any, **held: Any) -> tuple[Any, Any]:
                 return cell.recurrent_step(project(x_t), states, recurrent_masks, *extra,
@@ -400,15 +400,6 @@ def _valid_state_size(size: Any) -> bool:
     if isinstance(size, (list, tuple)) and size:
         return all(_valid_state_size(s) for s in size)
     return False
-
-
-def _projected_rows(table: jax.Array, layout: StepLayout) -> Callable[[jax.Array], jax.Array]:
-    """``ids -> table[ids]`` in ``layout`` (feature-major: the rows as columns, for one
-    step's ids)."""
-    if layout.feature_major:
-        columns = table.T
-        return lambda ids_t: jnp.take(columns, ids_t, axis=1)
-    return lambda ids_t: jnp.take(table, ids_t, axis=0)
 
 
 def _zeros(batch: int, size: Any) -> Any:
