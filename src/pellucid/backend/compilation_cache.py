@@ -60,10 +60,14 @@ def prune(folder: Path, max_bytes: int) -> int:
     try:
         with os.scandir(folder) as listing:
             for item in listing:
-                if item.name.endswith(_ENTRY):
+                if not item.name.endswith(_ENTRY):
+                    continue
+                try:
                     info = item.stat()
-                    entries.append((max(info.st_atime, info.st_mtime), info.st_size,
-                                    item.path))
+                except FileNotFoundError:  # another process removed it meanwhile
+                    continue
+                entries.append((max(info.st_atime, info.st_mtime), info.st_size,
+                                item.path))
     except OSError:  # no folder yet, or one we cannot read: nothing to prune
         return 0
     total = sum(size for _, size, _ in entries)
