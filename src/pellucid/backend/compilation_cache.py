@@ -48,6 +48,11 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "pellucid" / "jax"
 
 
+def _stamp_of(entry: Path) -> Path:
+    """The last-use stamp JAX's eviction keeps beside ``entry``."""
+    return entry.with_name(entry.name[: -len(_ENTRY)] + _STAMP)
+
+
 def prune(folder: Path, max_bytes: int) -> int:
     """Removes the least recently used entries of ``folder`` until the rest fit in
     ``max_bytes``; returns how many it removed.
@@ -67,7 +72,7 @@ def prune(folder: Path, max_bytes: int) -> int:
                 except FileNotFoundError:  # another process removed it meanwhile
                     continue
                 entries.append((max(info.st_atime, info.st_mtime), info.st_size,
-                                item.path))
+                                Path(item.path)))
     except OSError:  # no folder yet, or one we cannot read: nothing to prune
         return 0
     total = sum(size for _, size, _ in entries)
@@ -75,11 +80,8 @@ def prune(folder: Path, max_bytes: int) -> int:
     for _, size, path in sorted(entries):
         if total <= max_bytes:
             break
-        for name in (path, path[: -len(_ENTRY)] + _STAMP):
-            try:
-                os.remove(name)
-            except FileNotFoundError:  # another process removed it first
-                pass
+        for name in (path, _stamp_of(path)):
+            name.unlink(missing_ok=True)  # another process may have removed it first
         total -= size
         removed += 1
     return removed
@@ -107,7 +109,7 @@ def _stamp_unstamped_entries(folder: Path) -> None:
     """
     try:
         for entry in folder.glob("*" + _ENTRY):
-            stamp = entry.with_name(entry.name[: -len(_ENTRY)] + _STAMP)
+            stamp = _stamp_of(entry)
             if not stamp.exists():
                 stamp.write_bytes((0).to_bytes(8, "little"))
     except OSError:  # a read-only or vanishing folder: JAX reports its own errors
