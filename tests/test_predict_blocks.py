@@ -1,5 +1,6 @@
 """predict's blocks: on accelerators a block's batches run as one wide batch, unless the
-model carries state from batch to batch. Forced on here so the CPU checks it too."""
+model carries state from batch to batch (forced on here so the CPU checks it too); on the
+CPU a convolution model's block runs as one batch of all its rows."""
 
 import numpy as np
 import pytest
@@ -132,17 +133,87 @@ def test_blocks_on_two_threads_give_the_same_predictions(monkeypatch, samples, b
     np.testing.assert_array_equal(two_threads, one_thread)
 
 
-def test_convolution_and_stateful_predictions_stay_on_one_thread():
+def _on_two_cores(model, x):
+    return inference._blocks_on_two_cores(model, [v.value for v in model.trainable_weights],
+                                          [v.value for v in model.non_trainable_state()], x)
+
+
+def test_stateful_predictions_stay_on_one_thread_and_convolutions_take_two(monkeypatch):
+    from pellucid.training import execution
+
+    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
     conv = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3),
                              keras.layers.Flatten()])
     stateful = keras.Sequential([keras.Input((3, 2), batch_size=4),
                                  keras.layers.LSTM(3, stateful=True)])
-    for model, x in ((conv, RNG.normal(size=(8, 6, 6, 1))), (stateful, RNG.normal(size=(8, 3, 2)))):
+    for model, x, two in ((conv, RNG.normal(size=(8, 6, 6, 1)), True),
+                          (stateful, RNG.normal(size=(8, 3, 2)), False)):
         x = x.astype("float32")
         model.predict(x, batch_size=4, verbose=0)
-        assert not inference._blocks_on_two_cores(
-            model, [v.value for v in model.trainable_weights],
-            [v.value for v in model.non_trainable_state()], x[:4])
+        assert _on_two_cores(model, x[:4]) == two
+
+
+def _convolutions(lib, *extra):
+    return lib.Sequential([lib.Input((9, 9, 2)), lib.layers.Conv2D(4, 3, activation="relu"),
+                           *extra, lib.layers.MaxPooling2D(),
+                           lib.layers.Conv2D(3, 2, padding="same"),
+                           lib.layers.ZeroPadding2D(1), lib.layers.GlobalAveragePooling2D(),
+                           lib.layers.Dense(2)])
+
+
+def _record_stacking(monkeypatch) -> list:
+    found = []
+    original = inference._stacks_batches
+    monkeypatch.setattr(inference, "_stacks_batches",
+                        lambda *a: found.append(original(*a)) or found[-1])
+    return found
+
+
+@pytest.mark.parametrize("samples", [96, 85])  # whole blocks; a partial last batch
+def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples):
+    from pellucid.training import execution
+    from tests.parity import keras_module
+
+    theirs_lib = keras_module()
+    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
+    x = RNG.normal(size=(samples, 9, 9, 2)).astype("float32")
+    ours, theirs = _convolutions(keras), _convolutions(theirs_lib)
+    theirs.set_weights(ours.get_weights())
+    stacked = _record_stacking(monkeypatch)
+    predicted = ours.predict(x, batch_size=4, verbose=0)
+    assert stacked and all(stacked)
+    assert predicted.shape == (samples, 2)
+    np.testing.assert_allclose(predicted, theirs.predict(x, batch_size=4, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
+    ours._predict_block_fn = None
+    np.testing.assert_allclose(ours.predict(x, batch_size=4, verbose=0), predicted,
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_batches_stack_only_for_convolutions_whose_rows_stay_apart(monkeypatch):
+    x = RNG.normal(size=(24, 9, 9, 2)).astype("float32")
+    mixing = _convolutions(keras, keras.layers.Lambda(
+        lambda t: t - keras.ops.mean(t, axis=0, keepdims=True)))
+    recurrent = keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(2)])
+    dense = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
+    for model, data in ((mixing, x), (recurrent, RNG.normal(size=(24, 4, 3))),
+                        (dense, RNG.normal(size=(24, 5)))):
+        stacked = _record_stacking(monkeypatch)
+        model.predict(data.astype("float32"), batch_size=4, verbose=0)
+        assert stacked and not any(stacked)
+    # The batch-mixing layer sees one batch at a time, as in Keras.
+    np.testing.assert_allclose(
+        mixing.predict(x, batch_size=4, verbose=0),
+        np.concatenate([mixing.predict_on_batch(x[i:i + 4]) for i in range(0, 24, 4)]),
+        rtol=1e-6, atol=1e-6)
+    conv = _convolutions(keras)
+    conv.predict(x, batch_size=4, verbose=0)
+    args = (conv, inference._inference_forward(conv), [v.value for v in conv.trainable_weights],
+            [], x[:4])
+    assert inference._stacks_batches(*args)
+    monkeypatch.setattr(inference, "on_accelerator", lambda: True)  # batches side by side
+    assert not inference._stacks_batches(*args)
 
 
 def test_blocks_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):

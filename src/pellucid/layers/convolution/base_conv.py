@@ -29,6 +29,7 @@ class BaseConv(Layer):
     """
 
     rank = 0
+    _rows_independent = True  # see Layer.rows_independent
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,

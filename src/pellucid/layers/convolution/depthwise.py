@@ -22,6 +22,7 @@ class BaseDepthwiseConv(Layer):
     """
 
     rank = 0
+    _rows_independent = True  # see Layer.rows_independent
     # The shared helpers of BaseConv read these attributes only.
     check_output = BaseConv.check_output
     padding_pairs = BaseConv.padding_pairs

@@ -19,6 +19,7 @@ class BaseGlobalPooling(Layer):
     """
 
     rank = 0
+    _rows_independent = True  # see Layer.rows_independent
     reduce = staticmethod(jnp.max)
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):

@@ -36,6 +36,7 @@ class BaseBorder(Layer):
     """Shared arguments of ZeroPadding and Cropping layers."""
 
     rank = 0
+    _rows_independent = True  # see Layer.rows_independent
     argument = "padding"
 
     def __init__(self, amounts: Any, data_format: str | None = None, **kwargs: Any):

@@ -24,6 +24,7 @@ class BasePooling(Layer):
     """
 
     rank = 0
+    _rows_independent = True  # see Layer.rows_independent
     mode = "max"
 
     # An int pool_size (default 2) means that size on every spatial axis, so the 2-D and

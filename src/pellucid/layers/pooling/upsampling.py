@@ -22,6 +22,7 @@ class BaseUpSampling(Layer):
     """
 
     rank = 0
+    _rows_independent = True  # see Layer.rows_independent
 
     def __init__(self, size: Any = 2, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
