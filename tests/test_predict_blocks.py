@@ -118,7 +118,7 @@ def test_blocks_on_two_threads_give_the_same_predictions(monkeypatch, samples, b
 
     model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4, return_sequences=True),
                               keras.layers.Dense(2)])
-    monkeypatch.setattr(model, "rows_independent", lambda: rows_apart)
+    monkeypatch.setattr(model, "rows_independent", lambda training=True: rows_apart)
     x = RNG.normal(size=(samples, 6, 3)).astype("float32")
     monkeypatch.setattr(execution, "usable_cores", lambda: 1)
     one_thread = model.predict(x, batch_size=4, verbose=0)
@@ -170,14 +170,22 @@ def _record_stacking(monkeypatch) -> list:
 
 
 @pytest.mark.parametrize("samples", [96, 85])  # whole blocks; a partial last batch
-def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples):
+@pytest.mark.parametrize("normalized", [False, True])  # rows apart in inference only
+def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples,
+                                                                  normalized):
     from pellucid.training import execution
     from tests.parity import keras_module
 
     theirs_lib = keras_module()
     monkeypatch.setattr(execution, "usable_cores", lambda: 2)
     x = RNG.normal(size=(samples, 9, 9, 2)).astype("float32")
-    ours, theirs = _convolutions(keras), _convolutions(theirs_lib)
+    ours, theirs = (_convolutions(lib, *([lib.layers.BatchNormalization()] if normalized
+                                          else []))
+                    for lib in (keras, theirs_lib))
+    # Moving variances positive, everything else anywhere.
+    ours.set_weights([np.abs(RNG.normal(size=w.shape)).astype("float32") + 0.5
+                      if "variance" in w.path else RNG.normal(size=w.shape).astype("float32")
+                      for w in ours.weights])
     theirs.set_weights(ours.get_weights())
     stacked = _record_stacking(monkeypatch)
     predicted = ours.predict(x, batch_size=4, verbose=0)

@@ -208,6 +208,14 @@ def test_rows_independent_is_stated_by_pellucid_layers_only():
     wrapped = pellucid.layers.Bidirectional(pellucid.layers.LSTM(2))
     assert wrapped.rows_independent()
     assert not pellucid.layers.TimeDistributed(Centred(2)).rows_independent()
+    # Batch statistics in training, the moving ones in inference.
+    normalized = pellucid.Sequential([pellucid.Input((4, 4, 2)), pellucid.layers.Conv2D(3, 2),
+                                      pellucid.layers.BatchNormalization(),
+                                      pellucid.layers.GlobalMaxPooling2D()])
+    assert not normalized.rows_independent()
+    assert normalized.rows_independent(training=False)
+    assert not pellucid.Sequential([pellucid.Input((3,)), Centred(2)]).rows_independent(
+        training=False)
 
 
 def test_split_steps_with_another_prng_implementation(monkeypatch):

@@ -292,14 +292,19 @@ class Layer:
     # Whether this class's own computation keeps the rows of a batch apart (output row i
     # reads input row i only, in training too); see `rows_independent`.
     _rows_independent = False
+    # The same in inference only (BatchNormalization: the batch's statistics in training,
+    # the moving ones in inference).
+    _rows_independent_in_inference = False
 
-    def rows_independent(self) -> bool:
-        """Whether output row ``i`` depends on input row ``i`` only, in training too, for
-        this layer and every layer inside it. pellucid's own layers state it per class;
-        a layer defined elsewhere (a subclass overriding ``call``, a ``Lambda``) may
-        reduce over the batch and counts as not independent."""
-        own = type(self).__module__.startswith("pellucid.") and self._rows_independent
-        return own and all(child.rows_independent()
+    def rows_independent(self, training: bool = True) -> bool:
+        """Whether output row ``i`` depends on input row ``i`` only, for this layer and
+        every layer inside it: in training and inference, or with ``training=False`` in
+        inference only. pellucid's own layers state it per class; a layer defined
+        elsewhere (a subclass overriding ``call``, a ``Lambda``) may reduce over the batch
+        and counts as not independent."""
+        own = type(self).__module__.startswith("pellucid.") and (
+            self._rows_independent or (not training and self._rows_independent_in_inference))
+        return own and all(child.rows_independent(training)
                            for child in self.__dict__.get("_layers", None) or [])
 
     # --- losses -----------------------------------------------------------------------

@@ -171,7 +171,8 @@ def _stacks_batches(model: Any, forward: Any, trainable: list, non_trainable: li
                     x: Any) -> bool:
     """Whether a block's batches run as one batch of all their rows, on the CPU: for a
     model with convolutions (known when its program was made) whose output rows depend
-    on their own input rows only and whose forward pass leaves its state untouched.
+    on their own input rows only in inference (BatchNormalization's do) and whose forward
+    pass leaves its state untouched.
 
     Convolutions over 512 rows instead of 128 kept YNNPACK's kernels busier: B3 (Conv2D
     x2, Dense 512, batch 128) predicted 17.0-17.6k samples/s stacked against 12.3-13.0k
@@ -182,7 +183,7 @@ def _stacks_batches(model: Any, forward: Any, trainable: list, non_trainable: li
     """
     if on_accelerator() or not getattr(model, "_forward_convolves", False):
         return False
-    return model.rows_independent() and _leaves_state_untouched(forward, trainable,
+    return model.rows_independent(training=False) and _leaves_state_untouched(forward, trainable,
                                                                 non_trainable, x)
 
 
@@ -235,7 +236,8 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     # Where rows stay apart, a short last batch runs as a full one whose missing rows
     # repeat the last sample and are cut afterwards: datasets with the same padded rows
     # then share one program, instead of one more per length of the last batch.
-    full_last = n % batch_size != 0 and n > batch_size and model.rows_independent()
+    full_last = n % batch_size != 0 and n > batch_size and model.rows_independent(
+        training=False)
     index_arrays = (np.minimum(np.arange(i * batch_size, (i + 1) * batch_size), n - 1)
                     if full_last else np.arange(i * batch_size, min((i + 1) * batch_size, n))
                     for i in range(n_steps))

@@ -27,6 +27,8 @@ class BatchNormalization(Layer):
     ``moving_variance``.
     """
 
+    _rows_independent_in_inference = True  # see Layer.rows_independent
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
                  center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
                  gamma_initializer: Any = "ones", moving_mean_initializer: Any = "zeros",
