@@ -217,8 +217,7 @@ def test_batches_stack_only_for_convolutions_whose_rows_stay_apart(monkeypatch):
         rtol=1e-6, atol=1e-6)
     conv = _convolutions(keras)
     conv.predict(x, batch_size=4, verbose=0)
-    args = (conv, inference._inference_forward(conv), [v.value for v in conv.trainable_weights],
-            [], x[:4])
+    args = (conv, [v.value for v in conv.trainable_weights], [], x[:4])
     assert inference._stacks_batches(*args)
     monkeypatch.setattr(inference, "on_accelerator", lambda: True)  # batches side by side
     assert not inference._stacks_batches(*args)

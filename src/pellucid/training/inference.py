@@ -121,7 +121,7 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
                 return _structure_input(model, [a[indices[i]] for a in xs])
 
             rows = indices.shape[0]
-            if _stacks_batches(model, forward, trainable, non_trainable, batch(0)):
+            if _stacks_batches(model, trainable, non_trainable, batch(0)):
                 # The block's batches as one batch of all their rows (padding batches
                 # too; the caller cuts them off): each output row depends on its own row
                 # only, so the values are the loop's.
@@ -167,24 +167,23 @@ def _batches_are_independent(forward: Any, trainable: list, non_trainable: list,
     return on_accelerator() and _leaves_state_untouched(forward, trainable, non_trainable, x)
 
 
-def _stacks_batches(model: Any, forward: Any, trainable: list, non_trainable: list,
-                    x: Any) -> bool:
+def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) -> bool:
     """Whether a block's batches run as one batch of all their rows, on the CPU: for a
     model with convolutions (known when its program was made) whose output rows depend
     on their own input rows only in inference (BatchNormalization's do) and whose forward
     pass leaves its state untouched.
 
     Convolutions over 512 rows instead of 128 kept YNNPACK's kernels busier: B3 (Conv2D
-    x2, Dense 512, batch 128) predicted 17.0-17.6k samples/s stacked against 12.3-13.0k
-    in the loop on a 2-core Intel Xeon with AVX-512, and 18.2-19.0k stacked on two
+    x2, Dense 512, batch 128) predicted 17.0-17.7k samples/s stacked against 12.2-13.6k
+    in the loop on a 2-core Intel Xeon with AVX-512, and 18.2-19.9k stacked on two
     threads. Recurrent models lost (B1 and B2 without the mask 15-30% slower stacked: their
     small per-step products are already split between the two threads) and B0's dense
     products gained nothing, so they keep the loop.
     """
     if on_accelerator() or not getattr(model, "_forward_convolves", False):
         return False
-    return model.rows_independent(training=False) and _leaves_state_untouched(forward, trainable,
-                                                                non_trainable, x)
+    return (model.rows_independent(training=False)
+            and _predict_leaves_state_untouched(model, trainable, non_trainable, x))
 
 
 def _leaves_state_untouched(forward: Any, trainable: list, non_trainable: list,
@@ -207,6 +206,13 @@ def _blocks_on_two_cores(model: Any, trainable: list, non_trainable: list, x: An
     """
     if on_accelerator() or execution.usable_cores() < 2:
         return False
+    return _predict_leaves_state_untouched(model, trainable, non_trainable, x)
+
+
+def _predict_leaves_state_untouched(model: Any, trainable: list, non_trainable: list,
+                                    x: Any) -> bool:
+    """Whether ``model``'s inference forward pass hands its state back unchanged; found
+    from one trace and kept on the model."""
     found = getattr(model, "_predict_state_untouched", None)
     if found is None:
         found = _leaves_state_untouched(_inference_forward(model), trainable, non_trainable, x)
