@@ -188,8 +188,16 @@ def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, s
                       for w in ours.weights])
     theirs.set_weights(ours.get_weights())
     stacked = _record_stacking(monkeypatch)
+    blocks = []
+    original = execution.on_two_threads
+    monkeypatch.setattr(execution, "on_two_threads",
+                        lambda run, items, done: blocks.append(len(items)) or original(
+                            run, items, done))
     predicted = ours.predict(x, batch_size=4, verbose=0)
     assert stacked and all(stacked)
+    # Two batches a block (the short last batch runs as a full one), so at most one
+    # padding batch is computed.
+    assert blocks == [-(-samples // 8)]
     assert predicted.shape == (samples, 2)
     np.testing.assert_allclose(predicted, theirs.predict(x, batch_size=4, verbose=0),
                                rtol=1e-5, atol=1e-6)
