@@ -22,7 +22,7 @@ def _predict_both_ways(monkeypatch, make_model, x, batch_size):
 
 def _independent(model, x):
     return inference._batches_are_independent(
-        inference._inference_forward(model), [v.value for v in model.trainable_weights],
+        model, [v.value for v in model.trainable_weights],
         [v.value for v in model.non_trainable_state()], x)
 
 

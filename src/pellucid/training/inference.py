@@ -132,7 +132,7 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
                 out = forward(trainable, non_trainable, flat)[0]
                 return jax.tree_util.tree_map(
                     lambda o: o.reshape((rows, -1) + o.shape[1:]), out), non_trainable
-            if _batches_are_independent(forward, trainable, non_trainable, batch(0)):
+            if _batches_are_independent(model, trainable, non_trainable, batch(0)):
                 # Every row at once (padding rows too; the caller cuts them off). vmap
                 # keeps each batch a batch of its own: a layer that reduces over the
                 # batch axis sees the same rows as in the loop. Fused kernels have no
@@ -159,7 +159,7 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
     return fn
 
 
-def _batches_are_independent(forward: Any, trainable: list, non_trainable: list,
+def _batches_are_independent(model: Any, trainable: list, non_trainable: list,
                              x: Any) -> bool:
     """Whether a block's batches may run side by side (vmapped) rather than in a loop:
     on an accelerator (where 16 batches at once cost about the time of one, so a
@@ -167,7 +167,8 @@ def _batches_are_independent(forward: Any, trainable: list, non_trainable: list,
     non-trainable state back untouched. On the CPU the batches' work costs
     proportionally more side by side, and the loop's memory stays that of one batch;
     there blocks run two at a time instead (:func:`_blocks_on_two_cores`)."""
-    return on_accelerator() and _leaves_state_untouched(forward, trainable, non_trainable, x)
+    return on_accelerator() and _predict_leaves_state_untouched(model, trainable,
+                                                                non_trainable, x)
 
 
 def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) -> bool:
