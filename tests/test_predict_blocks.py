@@ -1,6 +1,7 @@
 """predict's blocks: on accelerators a block's batches run as one wide batch, unless the
 model carries state from batch to batch (forced on here so the CPU checks it too); on the
-CPU a convolution model's block runs as one batch of all its rows."""
+CPU a block of a model without a loop over time steps runs as one batch of all its rows,
+and every batch is read as a slice of consecutive rows."""
 
 import numpy as np
 import pytest
@@ -169,6 +170,18 @@ def _record_stacking(monkeypatch) -> list:
     return found
 
 
+def _record_blocks(monkeypatch) -> list:
+    """For each predict on two threads, its blocks' batch counts and whether each is
+    stacked."""
+    from pellucid.training import execution
+
+    found = []
+    original = execution.on_two_threads
+    monkeypatch.setattr(execution, "on_two_threads", lambda run, items, done: found.append(
+        [(block.count, stacked) for block, stacked in items]) or original(run, items, done))
+    return found
+
+
 @pytest.mark.parametrize("samples", [96, 85])  # whole blocks; a partial last batch
 @pytest.mark.parametrize("normalized", [False, True])  # rows apart in inference only
 def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples,
@@ -188,33 +201,33 @@ def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, s
                       for w in ours.weights])
     theirs.set_weights(ours.get_weights())
     stacked = _record_stacking(monkeypatch)
-    blocks = []
-    original = execution.on_two_threads
-    monkeypatch.setattr(execution, "on_two_threads",
-                        lambda run, items, done: blocks.append(len(items)) or original(
-                            run, items, done))
+    blocks = _record_blocks(monkeypatch)
     predicted = ours.predict(x, batch_size=4, verbose=0)
     assert stacked and all(stacked)
-    # Two batches a block (the short last batch runs as a full one), so at most one
-    # padding batch is computed.
-    assert blocks == [-(-samples // 8)]
+    # Blocks of 16 whole batches (the short last batch runs as a full one), and the loop's
+    # blocks of four for the rest.
+    assert blocks == [{96: [(16, True), (4, False), (4, False)],
+                       85: [(16, True), (4, False), (2, False)]}[samples]]
     assert predicted.shape == (samples, 2)
-    np.testing.assert_allclose(predicted, theirs.predict(x, batch_size=4, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    # The weights above make outputs up to about 12, sums of terms as large: float32
+    # rounds those to 1e-6 and more, and the convolution kernels sum 64 rows in another
+    # order than 4, so small outputs differ by a few of those units. Absolute
+    # differences are bounded relative to the outputs' scale.
+    expected = theirs.predict(x, batch_size=4, verbose=0)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6 * scale)
     monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
     ours._predict_block_fn = None
     np.testing.assert_allclose(ours.predict(x, batch_size=4, verbose=0), predicted,
-                               rtol=1e-6, atol=1e-6)
+                               rtol=1e-6, atol=1e-6 * scale)
 
 
-def test_batches_stack_only_for_convolutions_whose_rows_stay_apart(monkeypatch):
+def test_batches_stack_only_without_time_loops_where_rows_stay_apart(monkeypatch):
     x = RNG.normal(size=(24, 9, 9, 2)).astype("float32")
     mixing = _convolutions(keras, keras.layers.Lambda(
         lambda t: t - keras.ops.mean(t, axis=0, keepdims=True)))
     recurrent = keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(2)])
-    dense = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
-    for model, data in ((mixing, x), (recurrent, RNG.normal(size=(24, 4, 3))),
-                        (dense, RNG.normal(size=(24, 5)))):
+    for model, data in ((mixing, x), (recurrent, RNG.normal(size=(24, 4, 3)))):
         stacked = _record_stacking(monkeypatch)
         model.predict(data.astype("float32"), batch_size=4, verbose=0)
         assert stacked and not any(stacked)
@@ -223,12 +236,63 @@ def test_batches_stack_only_for_convolutions_whose_rows_stay_apart(monkeypatch):
         mixing.predict(x, batch_size=4, verbose=0),
         np.concatenate([mixing.predict_on_batch(x[i:i + 4]) for i in range(0, 24, 4)]),
         rtol=1e-6, atol=1e-6)
-    conv = _convolutions(keras)
-    conv.predict(x, batch_size=4, verbose=0)
-    args = (conv, [v.value for v in conv.trainable_weights], [], x[:4])
-    assert inference._stacks_batches(*args)
-    monkeypatch.setattr(inference, "on_accelerator", lambda: True)  # batches side by side
-    assert not inference._stacks_batches(*args)
+    for model, data in ((_convolutions(keras), x),
+                        (keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)]),
+                         RNG.normal(size=(24, 5)).astype("float32"))):
+        model.predict(data, batch_size=4, verbose=0)
+        args = (model, [v.value for v in model.trainable_weights], [], data[:4])
+        assert inference._stacks_batches(*args)
+        with monkeypatch.context() as m:
+            m.setattr(inference, "on_accelerator", lambda: True)  # batches side by side
+            assert not inference._stacks_batches(*args)
+
+
+def _dense(lib):
+    return lib.Sequential([lib.Input((12,)), lib.layers.Dense(16, activation="relu"),
+                           lib.layers.Dropout(0.5), lib.layers.Dense(3, activation="softmax")])
+
+
+# 1,030 rows in batches of 200: the last batch reads past the 1,152 rows the inputs are
+# padded to for sharing programs (padded_rows), so the copy must hold 1,200. Stacked
+# blocks first, then the loop's blocks of four for the batches left over.
+@pytest.mark.parametrize("samples,batch_size,most,sizes", [
+    (8192, 128, 16, [(16, True)] * 4), (1030, 200, 4, [(4, True), (2, False)]),
+    (300, 32, 4, [(4, True), (4, True), (2, False)]),
+    (300, 32, 16, [(4, False), (4, False), (2, False)])])
+def test_dense_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples,
+                                                            batch_size, most, sizes):
+    from pellucid.training import execution
+    from tests.parity import keras_module
+
+    monkeypatch.setattr(inference, "STACKED_BLOCK_STEPS", most)
+    ours, theirs = _dense(keras), _dense(keras_module())
+    theirs.set_weights(ours.get_weights())
+    x = RNG.normal(size=(samples, 12))  # float64: predicted as float32, as in Keras
+    stacked = _record_stacking(monkeypatch)
+    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
+    blocks = _record_blocks(monkeypatch)
+    predicted = ours.predict(x, batch_size=batch_size, verbose=0)
+    assert stacked and all(stacked) and blocks == [sizes]
+    assert predicted.shape == (samples, 3) and predicted.dtype == np.float32
+    np.testing.assert_allclose(predicted, theirs.predict(x, batch_size=batch_size, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
+    ours._predict_block_fn = None
+    np.testing.assert_allclose(ours.predict(x, batch_size=batch_size, verbose=0), predicted,
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_stacked_blocks_keep_their_values_within_the_byte_budget(monkeypatch):
+    model = _dense(keras)
+    x = RNG.normal(size=(64, 12)).astype("float32")
+    model.predict(x, batch_size=4, verbose=0)
+    row_bytes = model._predict_facts.row_bytes
+    assert row_bytes > 12 * 4  # at least the input row and its products
+    assert inference._stacked_batches(model._predict_facts, 4) == 16
+    monkeypatch.setattr(inference, "STACKED_BLOCK_BYTES", int(row_bytes * 4 * 5))
+    assert inference._stacked_batches(model._predict_facts, 4) == 4  # five fit: a power of two
+    monkeypatch.setattr(inference, "STACKED_BLOCK_BYTES", int(row_bytes))
+    assert inference._stacked_batches(model._predict_facts, 4) == 1
 
 
 def test_blocks_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):

@@ -2,15 +2,17 @@
 
 Array inputs go to the device once and are predicted in blocks of batches, one dispatch
 per block (see :mod:`pellucid.training.execution`), two blocks at a time from two threads
-on a CPU with two cores or more (:func:`_blocks_on_two_cores`); a convolution model's
-block runs as one batch of all its rows there (:func:`_stacks_batches`). Outputs come
-back in one transfer.
+on a CPU with two cores or more (:func:`_blocks_on_two_cores`); a block of a model
+without a loop over time steps runs as one batch of all its rows there
+(:func:`_stacks_batches`). Each batch is one slice of consecutive rows of the data.
+Outputs come back in one transfer.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jax
@@ -23,8 +25,11 @@ from pellucid.backend.device import compiler_options, on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 
-# Batches in a block that runs as one batch (see _stacks_batches).
-STACKED_BLOCK_STEPS = 2
+# A block that runs as one batch (see _stacks_batches) holds at most this many batches,
+# and at most this many bytes of the values its forward pass computes (counted from the
+# traced program: an upper bound of its memory, since XLA reuses buffers).
+STACKED_BLOCK_STEPS = execution.AUTO_BLOCK_STEPS
+STACKED_BLOCK_BYTES = 256 << 20
 
 
 def _inference_forward(model: Any) -> Any:
@@ -107,11 +112,16 @@ def run_forward(model: Any, x: Any) -> Any:
 
 def _block_fn(model: Any, trainable: list, non_trainable: list,
               first_batch: Callable[[], Any]) -> Any:
-    """``run(trainable, non_trainable, xs, indices, count)``: forward over a block of batches.
+    """``run(trainable, non_trainable, xs, indices, count, stacked)``: forward over a block
+    of batches.
 
     Jitted once per model and kept on it; like training blocks, the loop runs on the
-    device so one dispatch predicts ``indices.shape[0]`` batches. ``first_batch()``
-    gives one batch of input, traced once to choose compiler options.
+    device so one dispatch predicts ``indices.shape[0]`` batches, or (``stacked``, see
+    :func:`_stacks_batches`) runs them as one batch of all their rows. Each row of ``indices``
+    is a batch's consecutive rows of ``xs``, read as one slice from its first row (B0's
+    8,192 rows of 784 floats in blocks of 2,048 took 23.5 ms gathered by index and 20.5 ms
+    sliced). ``first_batch()`` gives one batch of input, traced once to choose compiler
+    options.
     """
     runtime.prepare()
     fn = getattr(model, "_predict_block_fn", None)
@@ -119,17 +129,19 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
         forward = _inference_forward(model)
 
         def run(trainable: list, non_trainable: list, xs: list, indices: Any,
-                count: Any) -> tuple[Any, list]:
-            def batch(i: Any) -> Any:
-                return _structure_input(model, [a[indices[i]] for a in xs])
+                count: Any, stacked: bool = False) -> tuple[Any, list]:
+            rows, size = indices.shape
 
-            rows = indices.shape[0]
-            if _stacks_batches(model, trainable, non_trainable, batch(0)):
-                # The block's batches as one batch of all their rows (padding batches
-                # too; the caller cuts them off): each output row depends on its own row
-                # only, so the values are the loop's.
-                flat = _structure_input(model, [a[indices.reshape(-1)] for a in xs])
-                out = forward(trainable, non_trainable, flat)[0]
+            def batch(i: Any, batches: int = 1) -> Any:
+                return _structure_input(model, [
+                    jax.lax.dynamic_slice_in_dim(a, indices[i, 0], batches * size)
+                    for a in xs])
+
+            if stacked:
+                # The block's batches as one batch of all their rows (a stacked block holds
+                # whole consecutive batches): each output row depends on its own row only,
+                # so the values are the loop's.
+                out = forward(trainable, non_trainable, batch(0, rows))[0]
                 return jax.tree_util.tree_map(
                     lambda o: o.reshape((rows, -1) + o.shape[1:]), out), non_trainable
             if _batches_are_independent(model, trainable, non_trainable, batch(0)):
@@ -153,7 +165,7 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
             new_nt, outs = jax.lax.fori_loop(0, count, body, (non_trainable, init))
             return outs, new_nt
 
-        fn = jax.jit(run, compiler_options=_compiler_options(
+        fn = jax.jit(run, static_argnames="stacked", compiler_options=_compiler_options(
             model, forward, trainable, non_trainable, first_batch()))
         model._predict_block_fn = fn
     return fn
@@ -167,35 +179,83 @@ def _batches_are_independent(model: Any, trainable: list, non_trainable: list,
     non-trainable state back untouched. On the CPU the batches' work costs
     proportionally more side by side, and the loop's memory stays that of one batch;
     there blocks run two at a time instead (:func:`_blocks_on_two_cores`)."""
-    return on_accelerator() and _predict_leaves_state_untouched(model, trainable,
-                                                                non_trainable, x)
+    return on_accelerator() and _forward_facts(model, trainable, non_trainable,
+                                               x).state_untouched
 
 
 def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) -> bool:
     """Whether a block's batches run as one batch of all their rows, on the CPU: for a
-    model with convolutions (known when its program was made) whose output rows depend
-    on their own input rows only in inference (BatchNormalization's do) and whose forward
-    pass leaves its state untouched.
+    model whose forward pass has no loop over time steps, whose output rows depend on
+    their own input rows only in inference (BatchNormalization's do) and whose forward
+    pass leaves its state untouched. Such a block holds whole batches, as many as
+    :func:`_stacked_batches` allows; the batches left over run in the loop.
 
-    Convolutions over several batches' rows kept YNNPACK's kernels busier: B3 (Conv2D
-    x2, Dense 512, batch 128) predicted 17.0-17.7k samples/s stacked four batches a
-    block against 12.2-13.6k in the loop on a 2-core Intel Xeon with AVX-512, and
-    18.2-19.9k stacked on two threads (two batches a block: as fast). Recurrent models
-    lost (B1 and B2 without the mask 15-30% slower stacked: their small per-step
-    products are already split between the two threads) and B0's dense products gained
-    nothing, so they keep the loop.
+    Products and convolutions over more rows kept XLA's and YNNPACK's kernels busier, on
+    a 2-core Intel Xeon with AVX-512: B3 (Conv2D x2, Dense 512, batch 128) predicted
+    18.2-19.9k samples/s two batches a block against 13.8-15.9k in the loop; B0's
+    products (Dense 512 on 784 inputs, then 10) took 20 ms for 8,192 rows in blocks of
+    2,048 rows and 26 ms in batches of 128. Recurrent models keep the loop: B1 and B2
+    without the mask lost 15-30% with four batches a block (two such blocks at once
+    compete for the two cores that two 200-row loops share well), while B4's LSTM(256)
+    gained 20% with eight or sixteen, so no one rule held for them.
     """
-    if on_accelerator() or not getattr(model, "_forward_convolves", False):
+    if on_accelerator():
         return False
-    return (model.rows_independent(training=False)
-            and _predict_leaves_state_untouched(model, trainable, non_trainable, x))
+    facts = _forward_facts(model, trainable, non_trainable, x)
+    return (model.rows_independent(training=False) and facts.state_untouched
+            and not facts.loops)
 
 
-def _leaves_state_untouched(forward: Any, trainable: list, non_trainable: list,
-                            x: Any) -> bool:
-    closed = jax.make_jaxpr(forward)(trainable, non_trainable, x)
-    return execution.returns_state_unchanged(closed, len(jax.tree_util.tree_leaves(trainable)),
-                                             len(jax.tree_util.tree_leaves(non_trainable)))
+def _stacked_batches(facts: _ForwardFacts, batch_size: int) -> int:
+    """How many batches of ``batch_size`` rows a stacked block holds: a power of two, at
+    most :data:`STACKED_BLOCK_STEPS`, and as many as keep the values its forward pass
+    computes within :data:`STACKED_BLOCK_BYTES` (one batch where a single one does not).
+    B0's blocks hold 16 batches of 128 rows (12 KB of values a row), B3's two (687 KB a
+    row): four a block predicted B3 no faster."""
+    fit = STACKED_BLOCK_BYTES // max(1, facts.row_bytes * batch_size)
+    batches = min(STACKED_BLOCK_STEPS, max(1, int(fit)))
+    return 1 << (batches.bit_length() - 1)
+
+
+def _stacked_blocks(index_arrays: list[np.ndarray], size: int
+                    ) -> tuple[list[execution.Block], list[np.ndarray]]:
+    """Blocks of ``size`` consecutive full batches, and the batches left over (fewer than
+    ``size`` full ones, and a short last one), which the loop runs: no padding batch is
+    computed, and the programs are the same for every number of batches."""
+    full = sum(len(index) == len(index_arrays[0]) for index in index_arrays)
+    whole = full - full % size
+    return [execution.Block(first, first + size - 1,
+                            np.stack(index_arrays[first:first + size]).astype(np.int32), size)
+            for first in range(0, whole, size)], index_arrays[whole:]
+
+
+@dataclass(frozen=True)
+class _ForwardFacts:
+    """What one trace of a model's inference forward pass tells ``predict``."""
+
+    state_untouched: bool  # the non-trainable state comes back unchanged
+    loops: bool  # a loop over time steps (a recurrent layer) runs in it
+    row_bytes: float  # the bytes of every value it computes, per input row
+
+
+def _forward_facts(model: Any, trainable: list, non_trainable: list, x: Any) -> _ForwardFacts:
+    """:class:`_ForwardFacts` of ``model`` from one trace of its inference forward pass
+    on the batch ``x``; found once and kept on the model."""
+    found = getattr(model, "_predict_facts", None)
+    if found is None:
+        closed = jax.make_jaxpr(_inference_forward(model))(trainable, non_trainable, x)
+        equations = list(execution.equations(closed))
+        values = sum(math.prod(v.aval.shape) * v.aval.dtype.itemsize
+                     for eqn in equations for v in eqn.outvars if hasattr(v.aval, "shape"))
+        rows = jax.tree_util.tree_leaves(x)[0].shape[0]
+        found = _ForwardFacts(
+            execution.returns_state_unchanged(
+                closed, len(jax.tree_util.tree_leaves(trainable)),
+                len(jax.tree_util.tree_leaves(non_trainable))),
+            any(eqn.primitive.name in ("while", "scan") for eqn in equations),
+            values / max(1, rows))
+        model._predict_facts = found
+    return found
 
 
 def _blocks_on_two_cores(model: Any, trainable: list, non_trainable: list, x: Any) -> bool:
@@ -211,18 +271,7 @@ def _blocks_on_two_cores(model: Any, trainable: list, non_trainable: list, x: An
     """
     if on_accelerator() or execution.usable_cores() < 2:
         return False
-    return _predict_leaves_state_untouched(model, trainable, non_trainable, x)
-
-
-def _predict_leaves_state_untouched(model: Any, trainable: list, non_trainable: list,
-                                    x: Any) -> bool:
-    """Whether ``model``'s inference forward pass hands its state back unchanged; found
-    from one trace and kept on the model."""
-    found = getattr(model, "_predict_state_untouched", None)
-    if found is None:
-        found = _leaves_state_untouched(_inference_forward(model), trainable, non_trainable, x)
-        model._predict_state_untouched = found
-    return found
+    return _forward_facts(model, trainable, non_trainable, x).state_untouched
 
 
 def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: Any,
@@ -230,10 +279,17 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     """Outputs for array inputs: data placed on the device once, blocks of batches."""
     _ensure_built(model, xs)
     n = min(xs[0].shape[0], n_steps * batch_size)
-    # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
-    # (A single batch does not come here: predict runs it as predict_on_batch does.)
-    # Padded (data_lib.padded_rows), so that inputs of nearby sizes share the programs.
-    device_xs = jax.device_put(data_lib.ArrayData(xs, None, None).for_indexing().x)
+    # Where rows stay apart, a short last batch runs as a full one whose extra rows are
+    # cut afterwards: datasets of nearby sizes then share one program, instead of one
+    # more per length of the last batch.
+    # (Above PADDED_DATA_BYTES, only where those rows exist: padding would copy the data.)
+    small = sum(a.nbytes for a in xs) <= data_lib.PADDED_DATA_BYTES
+    full_last = (n % batch_size != 0 and n > batch_size
+                 and (small or n_steps * batch_size <= xs[0].shape[0])
+                 and model.rows_independent(training=False))
+    read = n_steps * batch_size if full_last else n
+    # At least padded_rows, so that inputs of nearby sizes share the programs.
+    device_xs = _device_rows(xs, max(read, data_lib.padded_rows(n)) if small else read)
     t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
     trainable = [v.value for v in t_vars]
     non_trainable = [v.value for v in nt_vars]
@@ -244,29 +300,25 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
             for a in device_xs])
 
     fn = _block_fn(model, trainable, non_trainable, first_batch)
-    # Where rows stay apart, a short last batch runs as a full one whose missing rows
-    # repeat the last sample and are cut afterwards: datasets with the same padded rows
-    # then share one program, instead of one more per length of the last batch.
-    full_last = n % batch_size != 0 and n > batch_size and model.rows_independent(
-        training=False)
-    index_arrays = (np.minimum(np.arange(i * batch_size, (i + 1) * batch_size), n - 1)
-                    if full_last else np.arange(i * batch_size, min((i + 1) * batch_size, n))
-                    for i in range(n_steps))
+    index_arrays = [np.arange(i * batch_size, min((i + 1) * batch_size, read))
+                    for i in range(n_steps)]
     two_at_once = n_steps > 1 and rows > 1 and _blocks_on_two_cores(
         model, trainable, non_trainable, first_batch())
+    plan: list[tuple[execution.Block, bool]] = []  # (block, stacked)
     if rows > 1 and _stacks_batches(model, trainable, non_trainable, first_batch()):
-        # A stacked block computes its padding batches too: with two batches a block, a
-        # short predict computes at most one more (B3 predicted 8,192 rows as fast as with
-        # four; 256 rows in 14.3 ms against 24.7 ms with four and 19.9 ms in the loop).
-        rows = STACKED_BLOCK_STEPS
-    elif two_at_once:
-        # Shorter blocks, so the two threads finish close together.
+        stacked, index_arrays = _stacked_blocks(index_arrays, _stacked_batches(
+            _forward_facts(model, trainable, non_trainable, first_batch()), batch_size))
+        plan = [(block, True) for block in stacked]
+    if two_at_once:  # shorter blocks, so the two threads finish close together
         rows = max(1, rows // 4)
-    every = list(execution.blocks(index_arrays, rows))
+    before = sum(block.count for block, _ in plan)  # the loop's batches come after these
+    plan += [(replace(block, first=block.first + before, last=block.last + before),
+              False) for block in execution.blocks(index_arrays, rows)]
 
-    def run(block: execution.Block) -> Any:
-        outs, _ = fn(trainable, non_trainable, device_xs, block.indices, np.int32(block.count))
-        return jax.block_until_ready(outs)
+    def call(item: tuple[execution.Block, bool], non_trainable: list) -> tuple[Any, list]:
+        block, stacked = item
+        return fn(trainable, non_trainable, device_xs, block.indices, np.int32(block.count),
+                  stacked=stacked)
 
     parts: list = []
     if two_at_once:  # the state is untouched: nothing passes from block to block
@@ -276,23 +328,27 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
         if traced_fn is not fn:
             traced = set()
             model._predict_traced = (fn, traced)
-        for block in every:
-            if block.indices.shape not in traced:
+        for block, stacked in plan:
+            if (block.indices.shape, stacked) not in traced:
                 fn.lower(trainable, non_trainable, device_xs, block.indices,
-                         np.int32(block.count))
-                traced.add(block.indices.shape)
+                         np.int32(block.count), stacked=stacked)
+                traced.add((block.indices.shape, stacked))
+
+        def run(item: tuple[execution.Block, bool]) -> Any:
+            return jax.block_until_ready(call(item, non_trainable)[0])
 
         def done(i: int, outs: Any) -> None:
-            cbs.on_predict_batch_begin(every[i].first)
-            parts.append((outs, every[i].count))
-            cbs.on_predict_batch_end(every[i].last, {})
-
-        execution.on_two_threads(run, every, done)
-    else:
-        for block in every:
+            block = plan[i][0]
             cbs.on_predict_batch_begin(block.first)
-            outs, non_trainable = fn(trainable, non_trainable, device_xs, block.indices,
-                                     np.int32(block.count))
+            parts.append((outs, block.count))
+            cbs.on_predict_batch_end(block.last, {})
+
+        execution.on_two_threads(run, plan, done)
+    else:
+        for item in plan:
+            block = item[0]
+            cbs.on_predict_batch_begin(block.first)
+            outs, non_trainable = call(item, non_trainable)
             parts.append((outs, block.count))
             cbs.on_predict_batch_end(block.last, {})
     for v, val in zip(nt_vars, non_trainable, strict=True):
@@ -304,6 +360,14 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
         lambda o, c=count: np.asarray(o)[:c].reshape((-1,) + o.shape[2:]), outs)
         for outs, count in parts]
     return jax.tree_util.tree_map(lambda *p: np.concatenate(p, axis=0)[:n], *pieces)
+
+
+def _device_rows(xs: list, rows: int) -> list:
+    """The inputs on the device with ``rows`` rows: their first ones, and zero rows after
+    the data's end."""
+    # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
+    return jax.device_put([data_lib.with_rows(a if len(a) <= rows else a[:rows], rows)
+                           for a in xs])
 
 
 def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
