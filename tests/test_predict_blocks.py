@@ -338,3 +338,30 @@ def test_one_batch_runs_the_predict_on_batch_program(monkeypatch):
     blocked = model.predict(x, batch_size=4, verbose=0)  # three batches: the blocks
     assert blocks
     np.testing.assert_allclose(blocked, one, rtol=1e-6, atol=1e-6)
+
+
+def _two_inputs_two_outputs(lib):
+    tokens = lib.Input((5,), dtype="int32", name="tokens")
+    values = lib.Input((3,), name="values")
+    pooled = lib.layers.GlobalAveragePooling1D()(lib.layers.Embedding(9, 4)(tokens))
+    joined = lib.layers.Concatenate()([pooled, values])
+    return lib.Model([tokens, values], [lib.layers.Dense(2, name="a")(joined),
+                                        lib.layers.Dense(1, name="b")(values)])
+
+
+def test_stacked_blocks_of_several_inputs_and_outputs_predict_as_keras(monkeypatch):
+    from tests.parity import keras_module
+
+    ours, theirs = _two_inputs_two_outputs(keras), _two_inputs_two_outputs(keras_module())
+    theirs.set_weights(ours.get_weights())
+    x = [RNG.integers(0, 9, (150, 5)).astype("int32"), RNG.normal(size=(150, 3))]
+    stacked = _record_stacking(monkeypatch)
+    predicted = ours.predict(x, batch_size=4, verbose=0)  # 37 whole batches and 2 rows
+    assert stacked and all(stacked)
+    for a, b in zip(predicted, theirs.predict(x, batch_size=4, verbose=0), strict=True):
+        assert a.shape == b.shape and a.shape[0] == 150
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    first = ours.predict(x, batch_size=4, steps=20, verbose=0)  # 80 rows: blocks of 16 and 4
+    for a, b in zip(first, ours.predict_on_batch([x[0][:80], x[1][:80]]), strict=True):
+        assert a.shape[0] == 80
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
