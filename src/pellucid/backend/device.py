@@ -6,7 +6,7 @@ accelerators (each measured; see bench/README.md):
 - convolution models run one training step per dispatch only on the CPU (XLA's CPU
   compiler keeps gradient convolutions in a slow layout inside loops);
 - predict runs a block's batches side by side only on accelerators, and as one batch
-  for convolution models only on the CPU;
+  for models without a loop over time steps only on the CPU;
 - recurrent scans run 8 steps per loop iteration only on accelerators;
 - programs with convolutions use YNNPACK's kernels on the CPU;
 - strided convolutions take their input gradient phase by phase only on the CPU
