@@ -365,3 +365,20 @@ def test_stacked_blocks_of_several_inputs_and_outputs_predict_as_keras(monkeypat
     for a, b in zip(first, ours.predict_on_batch([x[0][:80], x[1][:80]]), strict=True):
         assert a.shape[0] == 80
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_large_data_keeps_its_rows_and_runs_a_short_last_batch_alone(monkeypatch):
+    """Above PADDED_DATA_BYTES the inputs are not copied to add rows: the short last
+    batch runs as a batch of its own, after the stacked blocks."""
+    from pellucid.training import data as data_lib
+    from pellucid.training import execution
+
+    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
+    monkeypatch.setattr(data_lib, "PADDED_DATA_BYTES", -1)
+    monkeypatch.setattr(inference, "STACKED_BLOCK_STEPS", 4)
+    model = _dense(keras)
+    x = RNG.normal(size=(75, 12)).astype("float32")  # 18 batches of 4 and one of 3
+    blocks = _record_blocks(monkeypatch)
+    predicted = model.predict(x, batch_size=4, verbose=0)
+    assert blocks == [[(4, True)] * 4 + [(2, False), (1, False)]]
+    np.testing.assert_allclose(predicted, model.predict_on_batch(x), rtol=1e-6, atol=1e-6)
