@@ -170,15 +170,19 @@ def _record_stacking(monkeypatch) -> list:
     return found
 
 
-def _record_blocks(monkeypatch) -> list:
-    """For each predict on two threads, its blocks' batch counts and whether each is
-    stacked."""
+def _record_calls(monkeypatch) -> list:
+    """For each predict on two threads, what its calls hold: ``("rows", n)`` for a call
+    of the forward pass on ``n`` rows, ``("loop", k)`` for a block of ``k`` batches in the
+    device loop."""
     from pellucid.training import execution
+
+    def held(item):
+        return ("rows", item[1]) if isinstance(item, tuple) else ("loop", item.count)
 
     found = []
     original = execution.on_two_threads
     monkeypatch.setattr(execution, "on_two_threads", lambda run, items, done: found.append(
-        [(block.count, stacked) for block, stacked in items]) or original(run, items, done))
+        [held(item) for item in items]) or original(run, items, done))
     return found
 
 
@@ -201,13 +205,12 @@ def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, s
                       for w in ours.weights])
     theirs.set_weights(ours.get_weights())
     stacked = _record_stacking(monkeypatch)
-    blocks = _record_blocks(monkeypatch)
+    calls = _record_calls(monkeypatch)
     predicted = ours.predict(x, batch_size=4, verbose=0)
     assert stacked and all(stacked)
-    # Blocks of 16 whole batches (the short last batch runs as a full one), and the loop's
-    # blocks of four for the rest.
-    assert blocks == [{96: [(16, True), (4, False), (4, False)],
-                       85: [(16, True), (4, False), (2, False)]}[samples]]
+    # 16 batches a call, then one batch a call for the rest (the short last batch padded
+    # to a full one).
+    assert calls == [[("rows", 64)] + [("rows", 4)] * {96: 8, 85: 6}[samples]]
     assert predicted.shape == (samples, 2)
     # The weights above make outputs up to about 12, sums of terms as large: float32
     # rounds those to 1e-6 and more, and the convolution kernels sum 64 rows in another
@@ -252,13 +255,11 @@ def _dense(lib):
                            lib.layers.Dropout(0.5), lib.layers.Dense(3, activation="softmax")])
 
 
-# 1,030 rows in batches of 200: the last batch reads past the 1,152 rows the inputs are
-# padded to for sharing programs (padded_rows), so the copy must hold 1,200. Stacked
-# blocks first, then the loop's blocks of four for the batches left over.
+# Calls of several batches first, then one batch a call for those left over (the short
+# last one padded with zero rows).
 @pytest.mark.parametrize("samples,batch_size,most,sizes", [
-    (8192, 128, 16, [(16, True)] * 4), (1030, 200, 4, [(4, True), (2, False)]),
-    (300, 32, 4, [(4, True), (4, True), (2, False)]),
-    (300, 32, 16, [(4, False), (4, False), (2, False)])])
+    (8192, 128, 16, [2048] * 4), (1030, 200, 4, [800, 200, 200]),
+    (300, 32, 4, [128, 128, 32, 32]), (300, 32, 16, [32] * 10)])
 def test_dense_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples,
                                                             batch_size, most, sizes):
     from pellucid.training import execution
@@ -270,14 +271,13 @@ def test_dense_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples
     x = RNG.normal(size=(samples, 12))  # float64: predicted as float32, as in Keras
     stacked = _record_stacking(monkeypatch)
     monkeypatch.setattr(execution, "usable_cores", lambda: 2)
-    blocks = _record_blocks(monkeypatch)
+    calls = _record_calls(monkeypatch)
     predicted = ours.predict(x, batch_size=batch_size, verbose=0)
-    assert stacked and all(stacked) and blocks == [sizes]
+    assert stacked and all(stacked) and calls == [[("rows", rows) for rows in sizes]]
     assert predicted.shape == (samples, 3) and predicted.dtype == np.float32
     np.testing.assert_allclose(predicted, theirs.predict(x, batch_size=batch_size, verbose=0),
                                rtol=1e-5, atol=1e-6)
     monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
-    ours._predict_block_fn = None
     np.testing.assert_allclose(ours.predict(x, batch_size=batch_size, verbose=0), predicted,
                                rtol=1e-6, atol=1e-6)
 
@@ -367,18 +367,25 @@ def test_stacked_blocks_of_several_inputs_and_outputs_predict_as_keras(monkeypat
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
 
-def test_large_data_keeps_its_rows_and_runs_a_short_last_batch_alone(monkeypatch):
-    """Above PADDED_DATA_BYTES the inputs are not copied to add rows: the short last
-    batch runs as a batch of its own, after the stacked blocks."""
+@pytest.mark.parametrize("large", [False, True])
+def test_a_short_last_batch_reads_past_the_data_only_where_the_copy_is_small(monkeypatch,
+                                                                             large):
+    """A recurrent model's batches run in the device loop, from a copy of the inputs. A
+    short last batch runs as a full one where rows stay apart, reading rows past the
+    data's end, which the copy adds; above PADDED_DATA_BYTES it adds none, and the short
+    batch runs as a batch of its own."""
     from pellucid.training import data as data_lib
     from pellucid.training import execution
 
     monkeypatch.setattr(execution, "usable_cores", lambda: 2)
-    monkeypatch.setattr(data_lib, "PADDED_DATA_BYTES", -1)
-    monkeypatch.setattr(inference, "STACKED_BLOCK_STEPS", 4)
-    model = _dense(keras)
-    x = RNG.normal(size=(75, 12)).astype("float32")  # 18 batches of 4 and one of 3
-    blocks = _record_blocks(monkeypatch)
-    predicted = model.predict(x, batch_size=4, verbose=0)
-    assert blocks == [[(4, True)] * 4 + [(2, False), (1, False)]]
+    if large:
+        monkeypatch.setattr(data_lib, "PADDED_DATA_BYTES", -1)
+    model = keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(2)])
+    # 1,030 rows in batches of 200: a full last batch reads up to row 1,200, past the
+    # 1,152 rows that inputs of nearby sizes are padded to (padded_rows).
+    x = RNG.normal(size=(1030, 4, 3)).astype("float32")
+    calls = _record_calls(monkeypatch)
+    predicted = model.predict(x, batch_size=200, verbose=0)
+    assert calls == [[("loop", 4), ("loop", 1), ("loop", 1)] if large
+                     else [("loop", 4), ("loop", 2)]]
     np.testing.assert_allclose(predicted, model.predict_on_batch(x), rtol=1e-6, atol=1e-6)

@@ -2,17 +2,17 @@
 
 Array inputs go to the device once and are predicted in blocks of batches, one dispatch
 per block (see :mod:`pellucid.training.execution`), two blocks at a time from two threads
-on a CPU with two cores or more (:func:`_blocks_on_two_cores`); a block of a model
-without a loop over time steps runs as one batch of all its rows there
-(:func:`_stacks_batches`). Each batch is one slice of consecutive rows of the data.
-Outputs come back in one transfer.
+on a CPU with two cores or more (:func:`_blocks_on_two_cores`), each batch one slice of
+consecutive rows of the data. There, a model without a loop over time steps instead runs
+its jitted forward pass on several batches' rows at a time, straight from the host arrays
+(:func:`_predict_stacked`). Outputs come back in one transfer.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -25,7 +25,7 @@ from pellucid.backend.device import compiler_options, on_accelerator
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 
-# A block that runs as one batch (see _stacks_batches) holds at most this many batches,
+# A call on several batches' rows (see _stacks_batches) takes at most this many batches,
 # and at most this many bytes of the values its forward pass computes (counted from the
 # traced program: an upper bound of its memory, since XLA reuses buffers).
 STACKED_BLOCK_STEPS = execution.AUTO_BLOCK_STEPS
@@ -110,18 +110,15 @@ def run_forward(model: Any, x: Any) -> Any:
     return outputs
 
 
-def _block_fn(model: Any, trainable: list, non_trainable: list,
-              first_batch: Callable[[], Any]) -> Any:
-    """``run(trainable, non_trainable, xs, indices, count, stacked)``: forward over a block
-    of batches.
+def _block_fn(model: Any, trainable: list, non_trainable: list, first_batch: Any) -> Any:
+    """``run(trainable, non_trainable, xs, indices, count)``: forward over a block of batches.
 
     Jitted once per model and kept on it; like training blocks, the loop runs on the
-    device so one dispatch predicts ``indices.shape[0]`` batches, or (``stacked``, see
-    :func:`_stacks_batches`) runs them as one batch of all their rows. Each row of ``indices``
+    device so one dispatch predicts ``indices.shape[0]`` batches. Each row of ``indices``
     is a batch's consecutive rows of ``xs``, read as one slice from its first row (B0's
     8,192 rows of 784 floats in blocks of 2,048 took 23.5 ms gathered by index and 20.5 ms
-    sliced). ``first_batch()`` gives one batch of input, traced once to choose compiler
-    options.
+    sliced). ``first_batch`` is one batch of input (or its shapes), traced once to choose
+    compiler options.
     """
     runtime.prepare()
     fn = getattr(model, "_predict_block_fn", None)
@@ -129,21 +126,13 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
         forward = _inference_forward(model)
 
         def run(trainable: list, non_trainable: list, xs: list, indices: Any,
-                count: Any, stacked: bool = False) -> tuple[Any, list]:
+                count: Any) -> tuple[Any, list]:
             rows, size = indices.shape
 
-            def batch(i: Any, batches: int = 1) -> Any:
+            def batch(i: Any) -> Any:
                 return _structure_input(model, [
-                    jax.lax.dynamic_slice_in_dim(a, indices[i, 0], batches * size)
-                    for a in xs])
+                    jax.lax.dynamic_slice_in_dim(a, indices[i, 0], size) for a in xs])
 
-            if stacked:
-                # The block's batches as one batch of all their rows (a stacked block holds
-                # whole consecutive batches): each output row depends on its own row only,
-                # so the values are the loop's.
-                out = forward(trainable, non_trainable, batch(0, rows))[0]
-                return jax.tree_util.tree_map(
-                    lambda o: o.reshape((rows, -1) + o.shape[1:]), out), non_trainable
             if _batches_are_independent(model, trainable, non_trainable, batch(0)):
                 # Every row at once (padding rows too; the caller cuts them off). vmap
                 # keeps each batch a batch of its own: a layer that reduces over the
@@ -165,8 +154,8 @@ def _block_fn(model: Any, trainable: list, non_trainable: list,
             new_nt, outs = jax.lax.fori_loop(0, count, body, (non_trainable, init))
             return outs, new_nt
 
-        fn = jax.jit(run, static_argnames="stacked", compiler_options=_compiler_options(
-            model, forward, trainable, non_trainable, first_batch()))
+        fn = jax.jit(run, compiler_options=_compiler_options(
+            model, forward, trainable, non_trainable, first_batch))
         model._predict_block_fn = fn
     return fn
 
@@ -184,11 +173,10 @@ def _batches_are_independent(model: Any, trainable: list, non_trainable: list,
 
 
 def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) -> bool:
-    """Whether a block's batches run as one batch of all their rows, on the CPU: for a
-    model whose forward pass has no loop over time steps, whose output rows depend on
-    their own input rows only in inference (BatchNormalization's do) and whose forward
-    pass leaves its state untouched. Such a block holds whole batches, as many as
-    :func:`_stacked_batches` allows; the batches left over run in the loop.
+    """Whether several batches run as one batch of all their rows (:func:`_predict_stacked`),
+    on the CPU: for a model whose forward pass has no loop over time steps, whose output
+    rows depend on their own input rows only in inference (BatchNormalization's do) and
+    whose forward pass leaves its state untouched.
 
     Products and convolutions over more rows kept XLA's and YNNPACK's kernels busier, on
     a 2-core Intel Xeon with AVX-512: B3 (Conv2D x2, Dense 512, batch 128) predicted
@@ -207,26 +195,14 @@ def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) ->
 
 
 def _stacked_batches(facts: _ForwardFacts, batch_size: int) -> int:
-    """How many batches of ``batch_size`` rows a stacked block holds: a power of two, at
+    """How many batches of ``batch_size`` rows a stacked call takes: a power of two, at
     most :data:`STACKED_BLOCK_STEPS`, and as many as keep the values its forward pass
     computes within :data:`STACKED_BLOCK_BYTES` (one batch where a single one does not).
-    B0's blocks hold 16 batches of 128 rows (12 KB of values a row), B3's two (687 KB a
-    row): four a block predicted B3 no faster."""
+    B0's calls take 16 batches of 128 rows (12 KB of values a row), B3's two (687 KB a
+    row): four predicted B3 no faster."""
     fit = STACKED_BLOCK_BYTES // max(1, facts.row_bytes * batch_size)
     batches = min(STACKED_BLOCK_STEPS, max(1, int(fit)))
     return 1 << (batches.bit_length() - 1)
-
-
-def _stacked_blocks(index_arrays: list[np.ndarray], size: int
-                    ) -> tuple[list[execution.Block], list[np.ndarray]]:
-    """Blocks of ``size`` consecutive full batches, and the batches left over (fewer than
-    ``size`` full ones, and a short last one), which the loop runs: no padding batch is
-    computed, and the programs are the same for every number of batches."""
-    full = sum(len(index) == len(index_arrays[0]) for index in index_arrays)
-    whole = full - full % size
-    return [execution.Block(first, first + size - 1,
-                            np.stack(index_arrays[first:first + size]).astype(np.int32), size)
-            for first in range(0, whole, size)], index_arrays[whole:]
 
 
 @dataclass(frozen=True)
@@ -276,9 +252,75 @@ def _blocks_on_two_cores(model: Any, trainable: list, non_trainable: list, x: An
 
 def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: Any,
                     rows: int) -> Any:
-    """Outputs for array inputs: data placed on the device once, blocks of batches."""
+    """Outputs for array inputs: several batches a call straight from the host arrays
+    where batches stack (:func:`_predict_stacked`), otherwise blocks of batches on the
+    device (:func:`_predict_blocks`)."""
     _ensure_built(model, xs)
     n = min(xs[0].shape[0], n_steps * batch_size)
+    trainable = [v.value for v in model.trainable_weights]
+    non_trainable = [v.value for v in model.non_trainable_state()]
+    batch = _structure_input(model, [
+        jax.ShapeDtypeStruct((min(batch_size, n),) + a.shape[1:],
+                             jax.dtypes.canonicalize_dtype(a.dtype)) for a in xs])
+    if rows > 1 and _stacks_batches(model, trainable, non_trainable, batch):
+        return _predict_stacked(model, xs, batch_size, n, cbs, trainable, non_trainable,
+                                batch)
+    return _predict_blocks(model, xs, batch_size, n_steps, n, cbs, rows, trainable,
+                           non_trainable, batch)
+
+
+def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
+                     trainable: list, non_trainable: list, batch: Any) -> Any:
+    """Outputs of a model whose batches stack (:func:`_stacks_batches`), on the CPU: its
+    jitted forward pass called on the rows of :func:`_stacked_batches` batches at a time,
+    then on one batch at a time for the batches left over (a short last one padded with
+    zero rows, cut afterwards), two calls at a time where two cores are free. Two
+    programs serve every number of rows.
+
+    Each call's rows are a slice of the host arrays, which the call transfers: nothing
+    copies all the inputs first, and the two threads copy their rows side by side. B0's
+    8,192 rows took 23.3-24.4 ms so, against 26.0-26.6 ms with the inputs placed on the
+    device first and each block of 16 batches sliced there (29.9-32.6 ms in the loop over
+    batches of 128).
+    """
+    fn = _forward_fn(model, trainable, non_trainable, batch)
+    size = batch_size * _stacked_batches(
+        _forward_facts(model, trainable, non_trainable, batch), batch_size)
+    whole = n // size * size
+    calls = ([(start, size) for start in range(0, whole, size)]
+             + [(start, batch_size) for start in range(whole, n, batch_size)])
+
+    def rows_of(start: int, length: int) -> Any:
+        return _structure_input(model, [
+            data_lib.for_one_call(data_lib.with_rows(a[start:start + length], length))
+            for a in xs])
+
+    def run(call: tuple[int, int]) -> Any:
+        return jax.block_until_ready(fn(trainable, non_trainable, rows_of(*call))[0])
+
+    parts: list = []
+
+    def done(i: int, outs: Any) -> None:
+        start, length = calls[i]
+        cbs.on_predict_batch_begin(start // batch_size)
+        parts.append(jax.tree_util.tree_map(lambda o: np.asarray(o)[:n - start], outs))
+        cbs.on_predict_batch_end((start + length - 1) // batch_size, {})
+
+    if len(calls) > 1 and _blocks_on_two_cores(model, trainable, non_trainable, batch):
+        for length in sorted({length for _, length in calls}):
+            _trace_here(model, fn, length,
+                        lambda r=length: fn.lower(trainable, non_trainable, rows_of(0, r)))
+        execution.on_two_threads(run, calls, done)
+    else:
+        for i, call in enumerate(calls):
+            done(i, run(call))
+    return _joined(parts, n)
+
+
+def _predict_blocks(model: Any, xs: list, batch_size: int, n_steps: int, n: int, cbs: Any,
+                    rows: int, trainable: list, non_trainable: list, batch: Any) -> Any:
+    """Outputs for array inputs in blocks of batches: the inputs placed on the device once,
+    one dispatch per block (:func:`_block_fn`)."""
     # Where rows stay apart, a short last batch runs as a full one whose extra rows are
     # cut afterwards: datasets of nearby sizes then share one program, instead of one
     # more per length of the last batch.
@@ -290,75 +332,62 @@ def _predict_arrays(model: Any, xs: list, batch_size: int, n_steps: int, cbs: An
     read = n_steps * batch_size if full_last else n
     # At least padded_rows, so that inputs of nearby sizes share the programs.
     device_xs = _device_rows(xs, max(read, data_lib.padded_rows(n)) if small else read)
-    t_vars, nt_vars = model.trainable_weights, model.non_trainable_state()
-    trainable = [v.value for v in t_vars]
-    non_trainable = [v.value for v in nt_vars]
-
-    def first_batch() -> Any:
-        return _structure_input(model, [
-            jax.ShapeDtypeStruct((min(batch_size, n),) + a.shape[1:], a.dtype)
-            for a in device_xs])
-
-    fn = _block_fn(model, trainable, non_trainable, first_batch)
+    nt_vars = model.non_trainable_state()
+    fn = _block_fn(model, trainable, non_trainable, batch)
     index_arrays = [np.arange(i * batch_size, min((i + 1) * batch_size, read))
                     for i in range(n_steps)]
     two_at_once = n_steps > 1 and rows > 1 and _blocks_on_two_cores(
-        model, trainable, non_trainable, first_batch())
-    plan: list[tuple[execution.Block, bool]] = []  # (block, stacked)
-    if rows > 1 and _stacks_batches(model, trainable, non_trainable, first_batch()):
-        stacked, index_arrays = _stacked_blocks(index_arrays, _stacked_batches(
-            _forward_facts(model, trainable, non_trainable, first_batch()), batch_size))
-        plan = [(block, True) for block in stacked]
+        model, trainable, non_trainable, batch)
     if two_at_once:  # shorter blocks, so the two threads finish close together
         rows = max(1, rows // 4)
-    before = sum(block.count for block, _ in plan)  # the loop's batches come after these
-    plan += [(replace(block, first=block.first + before, last=block.last + before),
-              False) for block in execution.blocks(index_arrays, rows)]
+    every = list(execution.blocks(index_arrays, rows))
 
-    def call(item: tuple[execution.Block, bool], non_trainable: list) -> tuple[Any, list]:
-        block, stacked = item
-        return fn(trainable, non_trainable, device_xs, block.indices, np.int32(block.count),
-                  stacked=stacked)
+    def call(block: execution.Block, non_trainable: list) -> tuple[Any, list]:
+        return fn(trainable, non_trainable, device_xs, block.indices, np.int32(block.count))
 
     parts: list = []
+
+    def done(i: int, outs: Any) -> None:
+        cbs.on_predict_batch_begin(every[i].first)
+        # Read at the end: reading each block's outputs as it finished would make Python
+        # wait for the device between blocks.
+        parts.append((outs, every[i].count))
+        cbs.on_predict_batch_end(every[i].last, {})
+
     if two_at_once:  # the state is untouched: nothing passes from block to block
-        # Traced here, once per block shape: tracing runs the layers' Python code, whose
-        # scopes are per thread; the calls from both threads then find the trace cached.
-        traced_fn, traced = getattr(model, "_predict_traced", (None, set()))
-        if traced_fn is not fn:
-            traced = set()
-            model._predict_traced = (fn, traced)
-        for block, stacked in plan:
-            if (block.indices.shape, stacked) not in traced:
-                fn.lower(trainable, non_trainable, device_xs, block.indices,
-                         np.int32(block.count), stacked=stacked)
-                traced.add((block.indices.shape, stacked))
-
-        def run(item: tuple[execution.Block, bool]) -> Any:
-            return jax.block_until_ready(call(item, non_trainable)[0])
-
-        def done(i: int, outs: Any) -> None:
-            block = plan[i][0]
-            cbs.on_predict_batch_begin(block.first)
-            parts.append((outs, block.count))
-            cbs.on_predict_batch_end(block.last, {})
-
-        execution.on_two_threads(run, plan, done)
+        for block in every:
+            _trace_here(model, fn, block.indices.shape,
+                        lambda b=block: fn.lower(trainable, non_trainable, device_xs,
+                                                 b.indices, np.int32(b.count)))
+        execution.on_two_threads(
+            lambda block: jax.block_until_ready(call(block, non_trainable)[0]), every, done)
     else:
-        for item in plan:
-            block = item[0]
-            cbs.on_predict_batch_begin(block.first)
-            outs, non_trainable = call(item, non_trainable)
-            parts.append((outs, block.count))
-            cbs.on_predict_batch_end(block.last, {})
+        for i, block in enumerate(every):
+            outs, non_trainable = call(block, non_trainable)
+            done(i, outs)
     for v, val in zip(nt_vars, non_trainable, strict=True):
         v._value = val
-    # One transfer at the end: reading each block's outputs as it finished would make
-    # Python wait for the device between blocks. Cut on the host: slicing on the device
-    # compiles a program per block length.
-    pieces = [jax.tree_util.tree_map(
+    # Cut on the host: slicing on the device compiles a program per block length.
+    return _joined([jax.tree_util.tree_map(
         lambda o, c=count: np.asarray(o)[:c].reshape((-1,) + o.shape[2:]), outs)
-        for outs, count in parts]
+        for outs, count in parts], n)
+
+
+def _trace_here(model: Any, fn: Any, key: Any, lower: Callable[[], Any]) -> None:
+    """Traces ``fn`` for one shape of its inputs (``key``) in this thread, once per
+    program (``lower()``): tracing runs the layers' Python code, whose scopes are per
+    thread; calls from two threads then find the trace cached."""
+    traced = getattr(model, "_predict_traced", None)
+    if traced is None:
+        traced = model._predict_traced = {}
+    shapes = traced.setdefault(fn, set())
+    if key not in shapes:
+        lower()
+        shapes.add(key)
+
+
+def _joined(pieces: list, n: int) -> Any:
+    """The outputs of consecutive calls (host arrays), concatenated and cut to ``n`` rows."""
     return jax.tree_util.tree_map(lambda *p: np.concatenate(p, axis=0)[:n], *pieces)
 
 
