@@ -265,7 +265,7 @@ def test_dense_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples
     from pellucid.training import execution
     from tests.parity import keras_module
 
-    monkeypatch.setattr(inference, "STACKED_BLOCK_STEPS", most)
+    monkeypatch.setattr(inference, "STACKED_BATCHES", most)
     ours, theirs = _dense(keras), _dense(keras_module())
     theirs.set_weights(ours.get_weights())
     x = RNG.normal(size=(samples, 12))  # float64: predicted as float32, as in Keras
@@ -289,9 +289,9 @@ def test_stacked_blocks_keep_their_values_within_the_byte_budget(monkeypatch):
     row_bytes = model._predict_facts.row_bytes
     assert row_bytes > 12 * 4  # at least the input row and its products
     assert inference._stacked_batches(model._predict_facts, 4) == 16
-    monkeypatch.setattr(inference, "STACKED_BLOCK_BYTES", int(row_bytes * 4 * 5))
+    monkeypatch.setattr(inference, "STACKED_BYTES", int(row_bytes * 4 * 5))
     assert inference._stacked_batches(model._predict_facts, 4) == 4  # five fit: a power of two
-    monkeypatch.setattr(inference, "STACKED_BLOCK_BYTES", int(row_bytes))
+    monkeypatch.setattr(inference, "STACKED_BYTES", int(row_bytes))
     assert inference._stacked_batches(model._predict_facts, 4) == 1
 
 

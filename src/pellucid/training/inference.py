@@ -28,8 +28,8 @@ from pellucid.training import execution
 # A call on several batches' rows (see _stacks_batches) takes at most this many batches,
 # and at most this many bytes of the values its forward pass computes (counted from the
 # traced program: an upper bound of its memory, since XLA reuses buffers).
-STACKED_BLOCK_STEPS = execution.AUTO_BLOCK_STEPS
-STACKED_BLOCK_BYTES = 256 << 20
+STACKED_BATCHES = execution.AUTO_BLOCK_STEPS
+STACKED_BYTES = 256 << 20
 
 
 def _inference_forward(model: Any) -> Any:
@@ -182,10 +182,10 @@ def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) ->
     a 2-core Intel Xeon with AVX-512: B3 (Conv2D x2, Dense 512, batch 128) predicted
     18.2-19.9k samples/s two batches a block against 13.8-15.9k in the loop; B0's
     products (Dense 512 on 784 inputs, then 10) took 20 ms for 8,192 rows in blocks of
-    2,048 rows and 26 ms in batches of 128. Recurrent models keep the loop: B1 and B2
-    without the mask lost 15-30% with four batches a block (two such blocks at once
-    compete for the two cores that two 200-row loops share well), while B4's LSTM(256)
-    gained 20% with eight or sixteen, so no one rule held for them.
+    2,048 rows and 26 ms in batches of 128. Recurrent models keep the loop: stacked
+    sixteen batches at a time, B1 (GRU(16)) and B4 (LSTM(256)) gained 20-30% with XLA's
+    own single-threaded dots, but B2 and B2 without its mask (Embedding, LSTM(32)) lost
+    15-30% however their dots ran, so no one rule held for them.
     """
     if on_accelerator():
         return False
@@ -196,12 +196,12 @@ def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) ->
 
 def _stacked_batches(facts: _ForwardFacts, batch_size: int) -> int:
     """How many batches of ``batch_size`` rows a stacked call takes: a power of two, at
-    most :data:`STACKED_BLOCK_STEPS`, and as many as keep the values its forward pass
-    computes within :data:`STACKED_BLOCK_BYTES` (one batch where a single one does not).
+    most :data:`STACKED_BATCHES`, and as many as keep the values its forward pass
+    computes within :data:`STACKED_BYTES` (one batch where a single one does not).
     B0's calls take 16 batches of 128 rows (12 KB of values a row), B3's two (687 KB a
     row): four predicted B3 no faster."""
-    fit = STACKED_BLOCK_BYTES // max(1, facts.row_bytes * batch_size)
-    batches = min(STACKED_BLOCK_STEPS, max(1, int(fit)))
+    fit = STACKED_BYTES // max(1, facts.row_bytes * batch_size)
+    batches = min(STACKED_BATCHES, max(1, int(fit)))
     return 1 << (batches.bit_length() - 1)
 
 
