@@ -377,10 +377,10 @@ def _trace_here(model: Any, fn: Any, key: Any, lower: Callable[[], Any]) -> None
     """Traces ``fn`` for one shape of its inputs (``key``) in this thread, once per
     program (``lower()``): tracing runs the layers' Python code, whose scopes are per
     thread; calls from two threads then find the trace cached."""
-    traced = getattr(model, "_predict_traced", None)
-    if traced is None:
-        traced = model._predict_traced = {}
-    shapes = traced.setdefault(fn, set())
+    traced_fn, shapes = getattr(model, "_predict_traced", (None, set()))
+    if traced_fn is not fn:  # a new program (or the other one): nothing traced yet
+        shapes = set()
+        model._predict_traced = (fn, shapes)
     if key not in shapes:
         lower()
         shapes.add(key)
