@@ -315,6 +315,29 @@ def test_blocks_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):
     assert tracing_threads == {threading.main_thread().name}
 
 
+def test_stacked_calls_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):
+    import threading
+
+    from pellucid.training import execution
+
+    tracing_threads = set()
+    call = keras.layers.Dense.call
+
+    def recorded(self, *args, **kwargs):
+        tracing_threads.add(threading.current_thread().name)
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.layers.Dense, "call", recorded)
+    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
+    model = _dense(keras)
+    stacked = _record_stacking(monkeypatch)
+    x = RNG.normal(size=(150, 12)).astype("float32")  # two calls of 64 rows, then batches
+    model.predict(x, batch_size=4, verbose=0)
+    model.predict(x[:70], batch_size=4, verbose=0)
+    assert stacked and all(stacked)
+    assert tracing_threads == {threading.main_thread().name}
+
+
 def test_one_batch_runs_the_predict_on_batch_program(monkeypatch):
     model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4), keras.layers.Dense(2)])
     x = RNG.normal(size=(10, 6, 3)).astype("float32")
