@@ -137,13 +137,14 @@ class ArrayData:
     def arrays(self) -> list[np.ndarray]:
         return self.x + (self.y or []) + (self.sample_weight or [])
 
-    def for_indexing(self) -> ArrayData:
+    def for_indexing(self, at_least: int = 0) -> ArrayData:
         """The arrays as programs that read them only at the rows of index arrays take
         them: zero rows appended up to :func:`padded_rows`, so that datasets of nearby
-        sizes share those programs. Unchanged above :data:`PADDED_DATA_BYTES`."""
+        sizes share those programs, and up to ``at_least`` rows (``predict`` reads a short
+        last batch as a full one). Unchanged above :data:`PADDED_DATA_BYTES`."""
         if sum(a.nbytes for a in self.arrays()) > PADDED_DATA_BYTES:
             return self
-        rows = padded_rows(self.num_samples)
+        rows = max(padded_rows(self.num_samples), at_least)
 
         def pad(arrays: list | None) -> list | None:
             return None if arrays is None else [with_rows(a, rows) for a in arrays]

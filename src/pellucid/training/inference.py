@@ -47,25 +47,22 @@ def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any
     runtime.prepare()
     fn = getattr(model, "_predict_fn", None)
     if fn is None:
-        forward = _inference_forward(model)
-        fn = jax.jit(forward, compiler_options=_compiler_options(
-            model, forward, trainable, non_trainable, x))
+        fn = jax.jit(_inference_forward(model), compiler_options=_compiler_options(
+            model, trainable, non_trainable, x))
         model._predict_fn = fn
     return fn
 
 
-def _compiler_options(model: Any, forward: Any, trainable: list, non_trainable: list,
-                      x: Any) -> dict:
+def _compiler_options(model: Any, trainable: list, non_trainable: list, x: Any) -> dict:
     """The XLA options for ``model``'s prediction programs (see
-    :func:`pellucid.backend.device.compiler_options`), from one trace of its
-    forward pass on CPUs, where they can differ (or the trainer's, which traced the same
-    forward pass); kept on the model."""
+    :func:`pellucid.backend.device.compiler_options`), on CPUs, where they can differ:
+    whether the forward pass convolves, as the trainer found it or from the trace
+    :func:`_forward_facts` keeps; kept on the model."""
     if on_accelerator():
         return {}
     convolves = getattr(model, "_forward_convolves", None)
     if convolves is None:
-        convolves = execution.uses_convolution(
-            jax.make_jaxpr(forward)(trainable, non_trainable, x))
+        convolves = _forward_facts(model, trainable, non_trainable, x).convolves
         model._forward_convolves = convolves
     return compiler_options(convolves)
 
@@ -155,7 +152,7 @@ def _block_fn(model: Any, trainable: list, non_trainable: list, first_batch: Any
             return outs, new_nt
 
         fn = jax.jit(run, compiler_options=_compiler_options(
-            model, forward, trainable, non_trainable, first_batch))
+            model, trainable, non_trainable, first_batch))
         model._predict_block_fn = fn
     return fn
 
@@ -211,6 +208,7 @@ class _ForwardFacts:
 
     state_untouched: bool  # the non-trainable state comes back unchanged
     loops: bool  # a loop over time steps (a recurrent layer) runs in it
+    convolves: bool  # a convolution runs in it
     row_bytes: float  # the bytes of every value it computes, per input row
 
 
@@ -229,6 +227,7 @@ def _forward_facts(model: Any, trainable: list, non_trainable: list, x: Any) -> 
                 closed, len(jax.tree_util.tree_leaves(trainable)),
                 len(jax.tree_util.tree_leaves(non_trainable))),
             any(eqn.primitive.name in ("while", "scan") for eqn in equations),
+            execution.uses_convolution(closed),
             values / max(1, rows))
         model._predict_facts = found
     return found
@@ -323,15 +322,18 @@ def _predict_blocks(model: Any, xs: list, batch_size: int, n_steps: int, n: int,
     one dispatch per block (:func:`_block_fn`)."""
     # Where rows stay apart, a short last batch runs as a full one whose extra rows are
     # cut afterwards: datasets of nearby sizes then share one program, instead of one
-    # more per length of the last batch.
-    # (Above PADDED_DATA_BYTES, only where those rows exist: padding would copy the data.)
-    small = sum(a.nbytes for a in xs) <= data_lib.PADDED_DATA_BYTES
-    full_last = (n % batch_size != 0 and n > batch_size
-                 and (small or n_steps * batch_size <= xs[0].shape[0])
-                 and model.rows_independent(training=False))
-    read = n_steps * batch_size if full_last else n
-    # At least padded_rows, so that inputs of nearby sizes share the programs.
-    device_xs = _device_rows(xs, max(read, data_lib.padded_rows(n)) if small else read)
+    # more per length of the last batch. It reads rows past the data's end, which the
+    # copy adds where it pads (see data_lib.ArrayData.for_indexing); a large one it does
+    # not pad keeps its short last batch.
+    whole_rows = n_steps * batch_size
+    wants_full_last = (n % batch_size != 0 and n > batch_size
+                       and model.rows_independent(training=False))
+    data = data_lib.ArrayData(xs, None, None).for_indexing(
+        whole_rows if wants_full_last else 0)
+    full_last = wants_full_last and data.num_samples >= whole_rows
+    read = whole_rows if full_last else n
+    # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
+    device_xs = jax.device_put(data.x)
     nt_vars = model.non_trainable_state()
     fn = _block_fn(model, trainable, non_trainable, batch)
     index_arrays = [np.arange(i * batch_size, min((i + 1) * batch_size, read))
@@ -389,14 +391,6 @@ def _trace_here(model: Any, fn: Any, key: Any, lower: Callable[[], Any]) -> None
 def _joined(pieces: list, n: int) -> Any:
     """The outputs of consecutive calls (host arrays), concatenated and cut to ``n`` rows."""
     return jax.tree_util.tree_map(lambda *p: np.concatenate(p, axis=0)[:n], *pieces)
-
-
-def _device_rows(xs: list, rows: int) -> list:
-    """The inputs on the device with ``rows`` rows: their first ones, and zero rows after
-    the data's end."""
-    # Transfers, not programs: jnp.asarray and slicing a device array compile one each.
-    return jax.device_put([data_lib.with_rows(a if len(a) <= rows else a[:rows], rows)
-                           for a in xs])
 
 
 def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
