@@ -1,7 +1,8 @@
 """predict's blocks: on accelerators a block's batches run as one wide batch, unless the
 model carries state from batch to batch (forced on here so the CPU checks it too); on the
-CPU a block of a model without a loop over time steps runs as one batch of all its rows,
-and every batch is read as a slice of consecutive rows."""
+CPU a model whose rows stay apart runs its forward pass on several batches' rows a call
+(a recurrent model's calls one per core, each on one thread), and in the device loop
+every batch is read as a slice of consecutive rows."""
 
 import numpy as np
 import pytest
@@ -120,15 +121,16 @@ def test_blocks_on_two_threads_give_the_same_predictions(monkeypatch, samples, b
     model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4, return_sequences=True),
                               keras.layers.Dense(2)])
     monkeypatch.setattr(model, "rows_independent", lambda training=True: rows_apart)
+    monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)  # the device loop
     x = RNG.normal(size=(samples, 6, 3)).astype("float32")
     monkeypatch.setattr(execution, "usable_cores", lambda: 1)
     one_thread = model.predict(x, batch_size=4, verbose=0)
     used = []
-    original = execution.on_two_threads
+    original = execution.on_threads
     monkeypatch.setattr(execution, "usable_cores", lambda: 2)
-    monkeypatch.setattr(execution, "on_two_threads",
-                        lambda run, items, done: used.append(len(items)) or original(
-                            run, items, done))
+    monkeypatch.setattr(execution, "on_threads",
+                        lambda run, items, done, threads=2: used.append(len(items)) or original(
+                            run, items, done, threads))
     two_threads = model.predict(x, batch_size=4, verbose=0)
     assert used == blocks
     np.testing.assert_array_equal(two_threads, one_thread)
@@ -170,19 +172,25 @@ def _record_stacking(monkeypatch) -> list:
     return found
 
 
-def _record_calls(monkeypatch) -> list:
-    """For each predict on two threads, what its calls hold: ``("rows", n)`` for a call
-    of the forward pass on ``n`` rows, ``("loop", k)`` for a block of ``k`` batches in the
-    device loop."""
+def _record_calls(monkeypatch, threads: list | None = None) -> list:
+    """For each predict on several threads, what its calls hold: ``("rows", n)`` for a
+    call of the forward pass on ``n`` rows, ``("loop", k)`` for a block of ``k`` batches in
+    the device loop; how many threads ran them goes to ``threads``."""
     from pellucid.training import execution
 
     def held(item):
         return ("rows", item[1]) if isinstance(item, tuple) else ("loop", item.count)
 
     found = []
-    original = execution.on_two_threads
-    monkeypatch.setattr(execution, "on_two_threads", lambda run, items, done: found.append(
-        [held(item) for item in items]) or original(run, items, done))
+    original = execution.on_threads
+
+    def recorded(run, items, done, threads_used=2):
+        found.append([held(item) for item in items])
+        if threads is not None:
+            threads.append(threads_used)
+        return original(run, items, done, threads_used)
+
+    monkeypatch.setattr(execution, "on_threads", recorded)
     return found
 
 
@@ -225,12 +233,13 @@ def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, s
                                rtol=1e-6, atol=1e-6 * scale)
 
 
-def test_batches_stack_only_without_time_loops_where_rows_stay_apart(monkeypatch):
+def test_batches_stack_only_where_rows_stay_apart_and_state_is_untouched(monkeypatch):
     x = RNG.normal(size=(24, 9, 9, 2)).astype("float32")
     mixing = _convolutions(keras, keras.layers.Lambda(
         lambda t: t - keras.ops.mean(t, axis=0, keepdims=True)))
-    recurrent = keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(2)])
-    for model, data in ((mixing, x), (recurrent, RNG.normal(size=(24, 4, 3)))):
+    stateful = keras.Sequential([keras.Input((4, 3), batch_size=4),
+                                 keras.layers.GRU(2, stateful=True)])
+    for model, data in ((mixing, x), (stateful, RNG.normal(size=(24, 4, 3)))):
         stacked = _record_stacking(monkeypatch)
         model.predict(data.astype("float32"), batch_size=4, verbose=0)
         assert stacked and not any(stacked)
@@ -241,7 +250,9 @@ def test_batches_stack_only_without_time_loops_where_rows_stay_apart(monkeypatch
         rtol=1e-6, atol=1e-6)
     for model, data in ((_convolutions(keras), x),
                         (keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)]),
-                         RNG.normal(size=(24, 5)).astype("float32"))):
+                         RNG.normal(size=(24, 5)).astype("float32")),
+                        (keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(2)]),
+                         RNG.normal(size=(24, 4, 3)).astype("float32"))):
         model.predict(data, batch_size=4, verbose=0)
         args = (model, [v.value for v in model.trainable_weights], [], data[:4])
         assert inference._stacks_batches(*args)
@@ -353,14 +364,19 @@ def test_one_batch_runs_the_predict_on_batch_program(monkeypatch):
         def on_predict_batch_end(self, batch, logs=None):
             seen.append(("end", batch))
 
+    stacked = _record_stacking(monkeypatch)
     one = model.predict(x, batch_size=10, verbose=0, callbacks=[Batches()])
     first_rows = model.predict(x, batch_size=4, steps=1, verbose=0)
-    assert blocks == [] and seen == [("begin", 0), ("end", 0)]
+    assert blocks == stacked == [] and seen == [("begin", 0), ("end", 0)]
     np.testing.assert_array_equal(one, model.predict_on_batch(x))
     np.testing.assert_array_equal(first_rows, model.predict_on_batch(x[:4]))
-    blocked = model.predict(x, batch_size=4, verbose=0)  # three batches: the blocks
+    several = model.predict(x, batch_size=4, verbose=0)  # three batches: stacked calls
+    assert stacked == [True] and blocks == []
+    np.testing.assert_allclose(several, one, rtol=1e-6, atol=1e-6)
+    monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
+    np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), one, rtol=1e-6,
+                               atol=1e-6)  # in the device loop
     assert blocks
-    np.testing.assert_allclose(blocked, one, rtol=1e-6, atol=1e-6)
 
 
 def _two_inputs_two_outputs(lib):
@@ -393,16 +409,17 @@ def test_stacked_blocks_of_several_inputs_and_outputs_predict_as_keras(monkeypat
 @pytest.mark.parametrize("large", [False, True])
 def test_a_short_last_batch_reads_past_the_data_only_where_the_copy_is_small(monkeypatch,
                                                                              large):
-    """A recurrent model's batches run in the device loop, from a copy of the inputs. A
-    short last batch runs as a full one where rows stay apart, reading rows past the
-    data's end, which the copy adds; above PADDED_DATA_BYTES it adds none, and the short
-    batch runs as a batch of its own."""
+    """Batches that do not stack (forced here) run in the device loop, from a copy of the
+    inputs. A short last batch runs as a full one where rows stay apart, reading rows past
+    the data's end, which the copy adds; above PADDED_DATA_BYTES it adds none, and the
+    short batch runs as a batch of its own."""
     from pellucid.training import data as data_lib
     from pellucid.training import execution
 
     monkeypatch.setattr(execution, "usable_cores", lambda: 2)
     if large:
         monkeypatch.setattr(data_lib, "PADDED_DATA_BYTES", -1)
+    monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
     model = keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(2)])
     # 1,030 rows in batches of 200: a full last batch reads up to row 1,200, past the
     # 1,152 rows that inputs of nearby sizes are padded to (padded_rows).
@@ -412,3 +429,54 @@ def test_a_short_last_batch_reads_past_the_data_only_where_the_copy_is_small(mon
     assert calls == [[("loop", 4), ("loop", 1), ("loop", 1)] if large
                      else [("loop", 4), ("loop", 2)]]
     np.testing.assert_allclose(predicted, model.predict_on_batch(x), rtol=1e-6, atol=1e-6)
+
+
+def _masked_tokens_recurrent(lib):
+    tokens = lib.Input((7,), dtype="int32")
+    x = lib.layers.Embedding(20, 6, mask_zero=True)(tokens)
+    x = lib.layers.LSTM(5, return_sequences=True)(x)
+    return lib.Model(tokens, lib.layers.Dense(2, activation="softmax")(lib.layers.GRU(4)(x)))
+
+
+def _bidirectional_sequences(lib):
+    return lib.Sequential([lib.Input((9, 3)),
+                           lib.layers.Bidirectional(lib.layers.GRU(4, return_sequences=True)),
+                           lib.layers.TimeDistributed(lib.layers.Dense(2)),
+                           lib.layers.SimpleRNN(3, go_backwards=True, return_sequences=True)])
+
+
+def _tokens(rows):
+    ids = RNG.integers(1, 20, (rows, 7))
+    ids[np.arange(7)[None, :] >= RNG.integers(1, 8, rows)[:, None]] = 0  # padded at the end
+    return ids.astype("int32")
+
+
+@pytest.mark.parametrize("make,data", [(_masked_tokens_recurrent, _tokens),
+                                       (_bidirectional_sequences,
+                                        lambda rows: RNG.normal(size=(rows, 9, 3)))])
+@pytest.mark.parametrize("cores", [2, 3])
+def test_recurrent_models_stack_one_call_per_core_and_predict_as_keras(monkeypatch, make,
+                                                                       data, cores):
+    """A recurrent model's calls take four batches each, one call per core, each compiled
+    for one core; the batches left over run one a call."""
+    from pellucid.training import execution
+    from tests.parity import keras_module
+
+    ours, theirs = make(keras), make(keras_module())
+    theirs.set_weights(ours.get_weights())
+    x = data(70)  # four calls of 16 rows, then a batch of 4 and a short one of 2
+    monkeypatch.setattr(execution, "usable_cores", lambda: cores)
+    stacked = _record_stacking(monkeypatch)
+    threads: list = []
+    calls = _record_calls(monkeypatch, threads)
+    predicted = ours.predict(x, batch_size=4, verbose=0)
+    assert stacked == [True]
+    assert calls == [[("rows", 16)] * 4 + [("rows", 4)] * 2] and threads == [cores]
+    assert ours._predict_one_thread_fn is not None
+    assert getattr(ours, "_predict_fn", None) is None  # not the predict_on_batch program
+    expected = theirs.predict(x, batch_size=4, verbose=0)
+    assert predicted.shape == expected.shape and predicted.shape[0] == 70
+    np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
+    monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
+    np.testing.assert_allclose(ours.predict(x, batch_size=4, verbose=0), predicted,
+                               rtol=1e-6, atol=1e-6)  # the device loop

@@ -179,7 +179,7 @@ def _dense_only_trained():
     return model._trainer
 
 
-def test_on_two_threads_reports_in_order():
+def test_on_threads_reports_in_order():
     import threading
     import time
 
@@ -190,9 +190,16 @@ def test_on_two_threads_reports_in_order():
         time.sleep(0.002 * (item % 3))
         return item * 10
 
-    execution.on_two_threads(run, list(range(9)), lambda i, r: seen.append((i, r)))
+    execution.on_threads(run, list(range(9)), lambda i, r: seen.append((i, r)))
     assert seen == [(i, i * 10) for i in range(9)]
     assert len(threads) == 2
+    seen.clear(), threads.clear()
+    execution.on_threads(run, list(range(12)), lambda i, r: seen.append((i, r)), threads=3)
+    assert seen == [(i, i * 10) for i in range(12)]
+    assert len(threads) == 3
+    seen.clear(), threads.clear()
+    execution.on_threads(run, [4], lambda i, r: seen.append((i, r)), threads=3)
+    assert seen == [(0, 40)] and threads == {threading.get_ident()}
 
 
 def test_rows_independent_is_stated_by_pellucid_layers_only():

@@ -220,7 +220,19 @@ class Executables:
 
 
 Result = TypeVar("Result")
-_side_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pellucid-side")
+# The worker threads of on_threads: one pool, replaced by a larger one when a call needs
+# more workers than it has.
+_workers: dict[int, ThreadPoolExecutor] = {}
+_workers_lock = threading.Lock()
+
+
+def _worker_pool(size: int) -> ThreadPoolExecutor:
+    with _workers_lock:
+        if not _workers or max(_workers) < size:
+            _workers.clear()
+            _workers[size] = ThreadPoolExecutor(max_workers=size,
+                                                thread_name_prefix="pellucid-side")
+        return next(iter(_workers.values()))
 
 
 def side_by_side(first: Callable[[], Result], second: Callable[[], Result]
@@ -233,15 +245,16 @@ def side_by_side(first: Callable[[], Result], second: Callable[[], Result]
     result (``jax.block_until_ready``) so that its thread holds the program until done.
     """
     results: list = [None, None]
-    on_two_threads(lambda run: run(), [first, second], results.__setitem__)
+    on_threads(lambda run: run(), [first, second], results.__setitem__)
     return results[0], results[1]
 
 
-def on_two_threads(run: Callable[[Any], Result], items: list,
-                   done: Callable[[int, Result], None]) -> None:
-    """``run(item)`` for every item, two at a time, the slower items not holding up the rest:
-    this thread and a worker thread each take the next item when free. ``done(i, result)``
-    is called in this thread, in the items' order, as the finished items allow."""
+def on_threads(run: Callable[[Any], Result], items: list,
+               done: Callable[[int, Result], None], threads: int = 2) -> None:
+    """``run(item)`` for every item, ``threads`` at a time, the slower items not holding
+    up the rest: this thread and ``threads - 1`` worker threads each take the next item
+    when free. ``done(i, result)`` is called in this thread, in the items' order, as the
+    finished items allow."""
     lock = threading.Lock()
     order = iter(range(len(items)))
     results: dict[int, Result] = {}
@@ -254,14 +267,17 @@ def on_two_threads(run: Callable[[Any], Result], items: list,
         while (i := take()) is not None:
             results[i] = run(items[i])
 
-    pending = _side_thread.submit(work)
+    helpers = min(threads, len(items)) - 1
+    pending = ([_worker_pool(helpers).submit(work) for _ in range(helpers)] if helpers > 0
+               else [])
     reported = 0
     while (i := take()) is not None:
         results[i] = run(items[i])
         while reported in results:
             done(reported, results.pop(reported))
             reported += 1
-    pending.result()
+    for helper in pending:
+        helper.result()
     for j in range(reported, len(items)):
         done(j, results.pop(j))
 

@@ -1,11 +1,13 @@
 """``predict``: the forward pass jitted once per model.
 
-Array inputs go to the device once and are predicted in blocks of batches, one dispatch
-per block (see :mod:`pellucid.training.execution`), two blocks at a time from two threads
-on a CPU with two cores or more (:func:`_blocks_on_two_cores`), each batch one slice of
-consecutive rows of the data. There, a model without a loop over time steps instead runs
-its jitted forward pass on several batches' rows at a time, straight from the host arrays
-(:func:`_predict_stacked`). Outputs come back in one transfer.
+On the CPU, a model whose rows stay apart in inference runs its jitted forward pass on
+several batches' rows at a time, straight from the host arrays, one call per core where
+the model loops over time steps and two at a time otherwise (:func:`_predict_stacked`).
+Other array inputs go to the device once and are predicted in blocks of batches, one
+dispatch per block (see :mod:`pellucid.training.execution`), two blocks at a time from
+two threads on a CPU with two cores or more (:func:`_blocks_on_two_cores`), each batch
+one slice of consecutive rows of the data; on accelerators a block's batches run side
+by side. Outputs come back in one transfer.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 from pellucid import backend
 from pellucid.backend import runtime
-from pellucid.backend.device import compiler_options, on_accelerator
+from pellucid.backend.device import compiler_options, on_accelerator, one_thread_compiler_options
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 
@@ -30,6 +32,8 @@ from pellucid.training import execution
 # traced program: an upper bound of its memory, since XLA reuses buffers).
 STACKED_BATCHES = execution.AUTO_BLOCK_STEPS
 STACKED_BYTES = 256 << 20
+# A model with a loop over time steps takes at most this many batches a call.
+LOOP_STACKED_BATCHES = 4
 
 
 def _inference_forward(model: Any) -> Any:
@@ -50,6 +54,18 @@ def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any
         fn = jax.jit(_inference_forward(model), compiler_options=_compiler_options(
             model, trainable, non_trainable, x))
         model._predict_fn = fn
+    return fn
+
+
+def _one_thread_forward_fn(model: Any) -> Any:
+    """The forward pass of :func:`_forward_fn` compiled to run on one core
+    (:func:`pellucid.backend.device.one_thread_compiler_options`), for a recurrent model's
+    stacked calls, one per core; kept on the model."""
+    runtime.prepare()
+    fn = getattr(model, "_predict_one_thread_fn", None)
+    if fn is None:
+        fn = jax.jit(_inference_forward(model), compiler_options=one_thread_compiler_options())
+        model._predict_one_thread_fn = fn
     return fn
 
 
@@ -171,34 +187,40 @@ def _batches_are_independent(model: Any, trainable: list, non_trainable: list,
 
 def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) -> bool:
     """Whether several batches run as one batch of all their rows (:func:`_predict_stacked`),
-    on the CPU: for a model whose forward pass has no loop over time steps, whose output
-    rows depend on their own input rows only in inference (BatchNormalization's do) and
-    whose forward pass leaves its state untouched.
+    on the CPU: for a model whose output rows depend on their own input rows only in
+    inference (BatchNormalization's do) and whose forward pass leaves its state untouched
+    (a stateful RNN's does not).
 
     Products and convolutions over more rows kept XLA's and YNNPACK's kernels busier, on
     a 2-core Intel Xeon with AVX-512: B3 (Conv2D x2, Dense 512, batch 128) predicted
     18.2-19.9k samples/s two batches a block against 13.8-15.9k in the loop; B0's
     products (Dense 512 on 784 inputs, then 10) took 20 ms for 8,192 rows in blocks of
-    2,048 rows and 26 ms in batches of 128. Recurrent models keep the loop: stacked
-    sixteen batches at a time, B1 (GRU(16)) and B4 (LSTM(256)) gained 20-30% with XLA's
-    own single-threaded dots, but B2 and B2 without its mask (Embedding, LSTM(32)) lost
-    15-30% however their dots ran, so no one rule held for them.
+    2,048 rows and 26 ms in batches of 128. Recurrent models gain from their calls running
+    one per core (:func:`pellucid.backend.device.one_thread_compiler_options`): B1
+    (GRU(16), batch 128) 24-30 ms against 30-33 ms in the device loop, B4 (LSTM(256),
+    batch 64) 863-884 against 1,089-1,145 ms; B2 and B2 without its mask (Embedding,
+    LSTM(32), batch 200) within 2% of the loop (27.3-27.8 / 26.7-27.2 and 29.0-29.3 /
+    29.4-29.9 ms).
     """
     if on_accelerator():
         return False
     facts = _forward_facts(model, trainable, non_trainable, x)
-    return (model.rows_independent(training=False) and facts.state_untouched
-            and not facts.loops)
+    return model.rows_independent(training=False) and facts.state_untouched
 
 
 def _stacked_batches(facts: _ForwardFacts, batch_size: int) -> int:
     """How many batches of ``batch_size`` rows a stacked call takes: a power of two, at
-    most :data:`STACKED_BATCHES`, and as many as keep the values its forward pass
-    computes within :data:`STACKED_BYTES` (one batch where a single one does not).
-    B0's calls take 16 batches of 128 rows (12 KB of values a row), B3's two (687 KB a
-    row): four predicted B3 no faster."""
+    most :data:`STACKED_BATCHES` (:data:`LOOP_STACKED_BATCHES` for a model with a loop
+    over time steps), and as many as keep the values its forward pass computes within
+    :data:`STACKED_BYTES` (one batch where a single one does not). B0's calls take 16
+    batches of 128 rows (12 KB of values a row), B3's two (687 KB a row): four predicted
+    B3 no faster. Recurrent models' calls on one core each, 1 / 2 / 4 / 8 / 16 batches a
+    call (ms, 2-core Xeon): LSTM(32) at batch 200 47 / 52 / 47 / 53 / 51, B4 1,128 / 963
+    / 876 / 848 / 851, B1 31.0 / 26.8 / 24.7 / 32.9 / 24.5; B2 without its mask 29.3 /
+    32.4 / 29.3 at 1 / 2 / 4, and 31.1 at 16."""
+    most = LOOP_STACKED_BATCHES if facts.loops else STACKED_BATCHES
     fit = STACKED_BYTES // max(1, facts.row_bytes * batch_size)
-    batches = min(STACKED_BATCHES, max(1, int(fit)))
+    batches = min(most, max(1, int(fit)))
     return 1 << (batches.bit_length() - 1)
 
 
@@ -273,8 +295,9 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
     """Outputs of a model whose batches stack (:func:`_stacks_batches`), on the CPU: its
     jitted forward pass called on the rows of :func:`_stacked_batches` batches at a time,
     then on one batch at a time for the batches left over (a short last one padded with
-    zero rows, cut afterwards), two calls at a time where two cores are free. Two
-    programs serve every number of rows.
+    zero rows, cut afterwards), two calls at a time where two cores are free, or, for a
+    model with a loop over time steps, one call per core, each compiled to run on one
+    core (:func:`_one_thread_forward_fn`). Two programs serve every number of rows.
 
     Each call's rows are a slice of the host arrays, which the call transfers: nothing
     copies all the inputs first, and the two threads copy their rows side by side. B0's
@@ -282,9 +305,10 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
     device first and each block of 16 batches sliced there (29.9-32.6 ms in the loop over
     batches of 128).
     """
-    fn = _forward_fn(model, trainable, non_trainable, batch)
-    size = batch_size * _stacked_batches(
-        _forward_facts(model, trainable, non_trainable, batch), batch_size)
+    facts = _forward_facts(model, trainable, non_trainable, batch)
+    fn = (_one_thread_forward_fn(model) if facts.loops
+          else _forward_fn(model, trainable, non_trainable, batch))
+    size = batch_size * _stacked_batches(facts, batch_size)
     whole = n // size * size
     calls = ([(start, size) for start in range(0, whole, size)]
              + [(start, batch_size) for start in range(whole, n, batch_size)])
@@ -309,7 +333,8 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
         for length in sorted({length for _, length in calls}):
             _trace_here(model, fn, length,
                         lambda r=length: fn.lower(trainable, non_trainable, rows_of(0, r)))
-        execution.on_two_threads(run, calls, done)
+        execution.on_threads(run, calls, done,
+                             execution.usable_cores() if facts.loops else 2)
     else:
         for i, call in enumerate(calls):
             done(i, run(call))
@@ -361,7 +386,7 @@ def _predict_blocks(model: Any, xs: list, batch_size: int, n_steps: int, n: int,
             _trace_here(model, fn, block.indices.shape,
                         lambda b=block: fn.lower(trainable, non_trainable, device_xs,
                                                  b.indices, np.int32(b.count)))
-        execution.on_two_threads(
+        execution.on_threads(
             lambda block: jax.block_until_ready(call(block, non_trainable)[0]), every, done)
     else:
         for i, block in enumerate(every):
