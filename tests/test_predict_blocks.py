@@ -1,8 +1,8 @@
 """predict's blocks: on accelerators a block's batches run as one wide batch, unless the
 model carries state from batch to batch (forced on here so the CPU checks it too); on the
 CPU a model whose rows stay apart runs its forward pass on several batches' rows a call
-(a recurrent model's calls one per core, each on one thread), and in the device loop
-every batch is read as a slice of consecutive rows."""
+(one call per core, each on one thread, for a model without convolutions), and in the
+device loop every batch is read as a slice of consecutive rows."""
 
 import numpy as np
 import pytest
@@ -202,7 +202,7 @@ def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, s
     from tests.parity import keras_module
 
     theirs_lib = keras_module()
-    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
+    monkeypatch.setattr(execution, "usable_cores", lambda: 3)
     x = RNG.normal(size=(samples, 9, 9, 2)).astype("float32")
     ours, theirs = (_convolutions(lib, *([lib.layers.BatchNormalization()] if normalized
                                           else []))
@@ -213,12 +213,14 @@ def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, s
                       for w in ours.weights])
     theirs.set_weights(ours.get_weights())
     stacked = _record_stacking(monkeypatch)
-    calls = _record_calls(monkeypatch)
+    threads: list = []
+    calls = _record_calls(monkeypatch, threads)
     predicted = ours.predict(x, batch_size=4, verbose=0)
     assert stacked and all(stacked)
     # 16 batches a call, then one batch a call for the rest (the short last batch padded
-    # to a full one).
+    # to a full one), two calls at a time on YNNPACK's threads, not one per core.
     assert calls == [[("rows", 64)] + [("rows", 4)] * {96: 8, 85: 6}[samples]]
+    assert threads == [2] and getattr(ours, "_predict_one_thread_fn", None) is None
     assert predicted.shape == (samples, 2)
     # The weights above make outputs up to about 12, sums of terms as large: float32
     # rounds those to 1e-6 and more, and the convolution kernels sum 64 rows in another
@@ -281,10 +283,13 @@ def test_dense_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples
     theirs.set_weights(ours.get_weights())
     x = RNG.normal(size=(samples, 12))  # float64: predicted as float32, as in Keras
     stacked = _record_stacking(monkeypatch)
-    monkeypatch.setattr(execution, "usable_cores", lambda: 2)
-    calls = _record_calls(monkeypatch)
+    monkeypatch.setattr(execution, "usable_cores", lambda: 3)
+    threads: list = []
+    calls = _record_calls(monkeypatch, threads)
     predicted = ours.predict(x, batch_size=batch_size, verbose=0)
     assert stacked and all(stacked) and calls == [[("rows", rows) for rows in sizes]]
+    # One call per core, each compiled for one core.
+    assert threads == [3] and ours._predict_one_thread_fn is not None
     assert predicted.shape == (samples, 3) and predicted.dtype == np.float32
     np.testing.assert_allclose(predicted, theirs.predict(x, batch_size=batch_size, verbose=0),
                                rtol=1e-5, atol=1e-6)

@@ -1,8 +1,9 @@
 """``predict``: the forward pass jitted once per model.
 
 On the CPU, a model whose rows stay apart in inference runs its jitted forward pass on
-several batches' rows at a time, straight from the host arrays, one call per core where
-the model loops over time steps and two at a time otherwise (:func:`_predict_stacked`).
+several batches' rows at a time, straight from the host arrays: one call per core, each
+compiled for one core, or, for a model with convolutions, two calls at a time on
+YNNPACK's threads (:func:`_predict_stacked`).
 Other array inputs go to the device once and are predicted in blocks of batches, one
 dispatch per block (see :mod:`pellucid.training.execution`), two blocks at a time from
 two threads on a CPU with two cores or more (:func:`_blocks_on_two_cores`), each batch
@@ -59,8 +60,8 @@ def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any
 
 def _one_thread_forward_fn(model: Any) -> Any:
     """The forward pass of :func:`_forward_fn` compiled to run on one core
-    (:func:`pellucid.backend.device.one_thread_compiler_options`), for a recurrent model's
-    stacked calls, one per core; kept on the model."""
+    (:func:`pellucid.backend.device.one_thread_compiler_options`), for stacked calls of a
+    model without convolutions, one per core; kept on the model."""
     runtime.prepare()
     fn = getattr(model, "_predict_one_thread_fn", None)
     if fn is None:
@@ -295,18 +296,21 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
     """Outputs of a model whose batches stack (:func:`_stacks_batches`), on the CPU: its
     jitted forward pass called on the rows of :func:`_stacked_batches` batches at a time,
     then on one batch at a time for the batches left over (a short last one padded with
-    zero rows, cut afterwards), two calls at a time where two cores are free, or, for a
-    model with a loop over time steps, one call per core, each compiled to run on one
-    core (:func:`_one_thread_forward_fn`). Two programs serve every number of rows.
+    zero rows, cut afterwards). Where cores are free, one call per core, each compiled to
+    run on one core (:func:`_one_thread_forward_fn`); a model with convolutions keeps
+    YNNPACK's convolutions and threads (XLA's own convolutions are several times slower),
+    two calls at a time. Two programs serve every number of rows.
 
     Each call's rows are a slice of the host arrays, which the call transfers: nothing
-    copies all the inputs first, and the two threads copy their rows side by side. B0's
-    8,192 rows took 23.3-24.4 ms so, against 26.0-26.6 ms with the inputs placed on the
-    device first and each block of 16 batches sliced there (29.9-32.6 ms in the loop over
-    batches of 128).
+    copies all the inputs first, and the threads copy their rows side by side. B0's 8,192
+    rows took 23.3-24.4 ms so, against 26.0-26.6 ms with the inputs placed on the device
+    first and each block of 16 batches sliced there (29.9-32.6 ms in the loop over batches
+    of 128); 22.3-22.6 ms against 23.6-24.1 with each call on one core (one core alone:
+    38.4 against 44.0 ms).
     """
     facts = _forward_facts(model, trainable, non_trainable, batch)
-    fn = (_one_thread_forward_fn(model) if facts.loops
+    one_core = not facts.convolves
+    fn = (_one_thread_forward_fn(model) if one_core
           else _forward_fn(model, trainable, non_trainable, batch))
     size = batch_size * _stacked_batches(facts, batch_size)
     whole = n // size * size
@@ -333,8 +337,7 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
         for length in sorted({length for _, length in calls}):
             _trace_here(model, fn, length,
                         lambda r=length: fn.lower(trainable, non_trainable, rows_of(0, r)))
-        execution.on_threads(run, calls, done,
-                             execution.usable_cores() if facts.loops else 2)
+        execution.on_threads(run, calls, done, execution.usable_cores() if one_core else 2)
     else:
         for i, call in enumerate(calls):
             done(i, run(call))
