@@ -305,10 +305,22 @@ def test_stacked_blocks_keep_their_values_within_the_byte_budget(monkeypatch):
     row_bytes = model._predict_facts.row_bytes
     assert row_bytes > 12 * 4  # at least the input row and its products
     assert inference._stacked_batches(model._predict_facts, 4) == 16
-    monkeypatch.setattr(inference, "STACKED_BYTES", int(row_bytes * 4 * 5))
+    # Two calls at once (or one) get half the budget each.
+    monkeypatch.setattr(inference, "STACKED_BYTES", int(row_bytes * 4 * 5 * 2))
     assert inference._stacked_batches(model._predict_facts, 4) == 4  # five fit: a power of two
+    assert inference._stacked_batches(model._predict_facts, 4, at_once=2) == 4
+    assert inference._stacked_batches(model._predict_facts, 4, at_once=5) == 2
+    assert inference._stacked_batches(model._predict_facts, 4, at_once=16) == 1
     monkeypatch.setattr(inference, "STACKED_BYTES", int(row_bytes))
     assert inference._stacked_batches(model._predict_facts, 4) == 1
+    # predict shares the budget among the calls it runs at once: one per core here.
+    from pellucid.training import execution
+
+    monkeypatch.setattr(inference, "STACKED_BYTES", int(row_bytes * 4 * 16 * 4) + 1)
+    monkeypatch.setattr(execution, "usable_cores", lambda: 8)
+    calls = _record_calls(monkeypatch)
+    model.predict(RNG.normal(size=(64, 12)), batch_size=4, verbose=0)
+    assert calls == [[("rows", 32)] * 2]
 
 
 def test_blocks_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):

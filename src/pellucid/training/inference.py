@@ -28,11 +28,12 @@ from pellucid.backend.device import compiler_options, on_accelerator, one_thread
 from pellucid.training import data as data_lib
 from pellucid.training import execution
 
-# A call on several batches' rows (see _stacks_batches) takes at most this many batches,
-# and at most this many bytes of the values its forward pass computes (counted from the
-# traced program: an upper bound of its memory, since XLA reuses buffers).
+# A call on several batches' rows (see _stacks_batches) takes at most this many batches.
+# The calls running at once compute at most this many bytes of values (counted from the
+# traced program: an upper bound of its memory, since XLA reuses buffers), an equal share
+# each, as if at least two ran.
 STACKED_BATCHES = execution.AUTO_BLOCK_STEPS
-STACKED_BYTES = 256 << 20
+STACKED_BYTES = 512 << 20
 # A model with a loop over time steps takes at most this many batches a call.
 LOOP_STACKED_BATCHES = 4
 
@@ -209,18 +210,20 @@ def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) ->
     return model.rows_independent(training=False) and facts.state_untouched
 
 
-def _stacked_batches(facts: _ForwardFacts, batch_size: int) -> int:
-    """How many batches of ``batch_size`` rows a stacked call takes: a power of two, at
-    most :data:`STACKED_BATCHES` (:data:`LOOP_STACKED_BATCHES` for a model with a loop
-    over time steps), and as many as keep the values its forward pass computes within
-    :data:`STACKED_BYTES` (one batch where a single one does not). B0's calls take 16
-    batches of 128 rows (12 KB of values a row), B3's two (687 KB a row): four predicted
-    B3 no faster. Recurrent models' calls on one core each, 1 / 2 / 4 / 8 / 16 batches a
-    call (ms, 2-core Xeon): LSTM(32) at batch 200 47 / 52 / 47 / 53 / 51, B4 1,128 / 963
-    / 876 / 848 / 851, B1 31.0 / 26.8 / 24.7 / 32.9 / 24.5; B2 without its mask 29.3 /
-    32.4 / 29.3 at 1 / 2 / 4, and 31.1 at 16."""
+def _stacked_batches(facts: _ForwardFacts, batch_size: int, at_once: int = 1) -> int:
+    """How many batches of ``batch_size`` rows a stacked call takes, ``at_once`` such
+    calls running together: a power of two, at most :data:`STACKED_BATCHES`
+    (:data:`LOOP_STACKED_BATCHES` for a model with a loop over time steps), and as many
+    as keep the values its forward pass computes within its share of
+    :data:`STACKED_BYTES` (one batch where a single one does not): 256 MiB a call for one
+    or two calls, 32 MiB each for 16. B0's calls take 16 batches of 128 rows (12 KB of
+    values a row), B3's two (687 KB a row): four predicted B3 no faster. Recurrent
+    models' calls on one core each, 1 / 2 / 4 / 8 / 16 batches a call (ms, 2-core Xeon):
+    LSTM(32) at batch 200 47 / 52 / 47 / 53 / 51, B4 1,128 / 963 / 876 / 848 / 851, B1
+    31.0 / 26.8 / 24.7 / 32.9 / 24.5; B2 without its mask 29.3 / 32.4 / 29.3 at 1 / 2 /
+    4, and 31.1 at 16 (another run)."""
     most = LOOP_STACKED_BATCHES if facts.loops else STACKED_BATCHES
-    fit = STACKED_BYTES // max(1, facts.row_bytes * batch_size)
+    fit = STACKED_BYTES // max(2, at_once) // max(1, facts.row_bytes * batch_size)
     batches = min(most, max(1, int(fit)))
     return 1 << (batches.bit_length() - 1)
 
@@ -312,7 +315,10 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
     one_core = not facts.convolves
     fn = (_one_thread_forward_fn(model) if one_core
           else _forward_fn(model, trainable, non_trainable, batch))
-    size = batch_size * _stacked_batches(facts, batch_size)
+    threads = 1
+    if _blocks_on_two_cores(model, trainable, non_trainable, batch):
+        threads = execution.usable_cores() if one_core else 2
+    size = batch_size * _stacked_batches(facts, batch_size, threads)
     whole = n // size * size
     calls = ([(start, size) for start in range(0, whole, size)]
              + [(start, batch_size) for start in range(whole, n, batch_size)])
@@ -333,11 +339,11 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
         parts.append(jax.tree_util.tree_map(lambda o: np.asarray(o)[:n - start], outs))
         cbs.on_predict_batch_end((start + length - 1) // batch_size, {})
 
-    if len(calls) > 1 and _blocks_on_two_cores(model, trainable, non_trainable, batch):
+    if len(calls) > 1 and threads > 1:
         for length in sorted({length for _, length in calls}):
             _trace_here(model, fn, length,
                         lambda r=length: fn.lower(trainable, non_trainable, rows_of(0, r)))
-        execution.on_threads(run, calls, done, execution.usable_cores() if one_core else 2)
+        execution.on_threads(run, calls, done, threads)
     else:
         for i, call in enumerate(calls):
             done(i, run(call))
