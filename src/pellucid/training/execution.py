@@ -220,19 +220,9 @@ class Executables:
 
 
 Result = TypeVar("Result")
-# The worker threads of on_threads: one pool, replaced by a larger one when a call needs
-# more workers than it has.
-_workers: dict[int, ThreadPoolExecutor] = {}
-_workers_lock = threading.Lock()
-
-
-def _worker_pool(size: int) -> ThreadPoolExecutor:
-    with _workers_lock:
-        if not _workers or max(_workers) < size:
-            _workers.clear()
-            _workers[size] = ThreadPoolExecutor(max_workers=size,
-                                                thread_name_prefix="pellucid-side")
-        return next(iter(_workers.values()))
+# The worker threads of on_threads, started as calls need them (Python's default bound:
+# the cores and four more, at most 32; a call wanting more runs with those).
+_side_threads = ThreadPoolExecutor(thread_name_prefix="pellucid-side")
 
 
 def side_by_side(first: Callable[[], Result], second: Callable[[], Result]
@@ -267,9 +257,7 @@ def on_threads(run: Callable[[Any], Result], items: list,
         while (i := take()) is not None:
             results[i] = run(items[i])
 
-    helpers = min(threads, len(items)) - 1
-    pending = ([_worker_pool(helpers).submit(work) for _ in range(helpers)] if helpers > 0
-               else [])
+    pending = [_side_threads.submit(work) for _ in range(min(threads, len(items)) - 1)]
     reported = 0
     while (i := take()) is not None:
         results[i] = run(items[i])

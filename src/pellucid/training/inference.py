@@ -72,7 +72,7 @@ def _one_thread_forward_fn(model: Any) -> Any:
 
 
 def _compiler_options(model: Any, trainable: list, non_trainable: list, x: Any) -> dict:
-    """The XLA options for ``model``'s prediction programs (see
+    """The XLA options for ``model``'s default prediction programs (see
     :func:`pellucid.backend.device.compiler_options`), on CPUs, where they can differ:
     whether the forward pass convolves, as the trainer found it or from the trace
     :func:`_forward_facts` keeps; kept on the model."""
