@@ -217,9 +217,11 @@ def test_convolution_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, s
     calls = _record_calls(monkeypatch, threads)
     predicted = ours.predict(x, batch_size=4, verbose=0)
     assert stacked and all(stacked)
-    # 16 batches a call, then one batch a call for the rest (the short last batch padded
-    # to a full one), two calls at a time on YNNPACK's threads, not one per core.
-    assert calls == [[("rows", 64)] + [("rows", 4)] * {96: 8, 85: 6}[samples]]
+    # Eight batches a call (16 would leave the second of the two calls none: 24 and 22
+    # batches), then one batch a call for the rest (the short last batch padded to a full
+    # one), two calls at a time on YNNPACK's threads, not one per core.
+    assert calls == [{96: [("rows", 32)] * 3,
+                      85: [("rows", 32)] * 2 + [("rows", 4)] * 6}[samples]]
     assert threads == [2] and getattr(ours, "_predict_one_thread_fn", None) is None
     assert predicted.shape == (samples, 2)
     # The weights above make outputs up to about 12, sums of terms as large: float32
@@ -269,10 +271,11 @@ def _dense(lib):
 
 
 # Calls of several batches first, then one batch a call for those left over (the short
-# last one padded with zero rows).
+# last one padded with zero rows). A call takes at most ``most`` batches, and at most a
+# third of them, for each of three cores to get one (six batches of 200, ten of 32).
 @pytest.mark.parametrize("samples,batch_size,most,sizes", [
-    (8192, 128, 16, [2048] * 4), (1030, 200, 4, [800, 200, 200]),
-    (300, 32, 4, [128, 128, 32, 32]), (300, 32, 16, [32] * 10)])
+    (8192, 128, 16, [2048] * 4), (1030, 50, 4, [200] * 5 + [50]),
+    (1030, 200, 4, [400, 400, 200, 200]), (300, 32, 16, [64] * 4 + [32] * 2)])
 def test_dense_blocks_run_as_one_batch_and_predict_as_keras(monkeypatch, samples,
                                                             batch_size, most, sizes):
     from pellucid.training import execution
@@ -319,8 +322,8 @@ def test_stacked_blocks_keep_their_values_within_the_byte_budget(monkeypatch):
     monkeypatch.setattr(inference, "STACKED_BYTES", int(row_bytes * 4 * 16 * 4) + 1)
     monkeypatch.setattr(execution, "usable_cores", lambda: 8)
     calls = _record_calls(monkeypatch)
-    model.predict(RNG.normal(size=(64, 12)), batch_size=4, verbose=0)
-    assert calls == [[("rows", 32)] * 2]
+    model.predict(RNG.normal(size=(512, 12)), batch_size=4, verbose=0)
+    assert calls == [[("rows", 32)] * 16]
 
 
 def test_blocks_on_two_threads_are_traced_in_the_calling_thread(monkeypatch):
@@ -497,3 +500,27 @@ def test_recurrent_models_stack_one_call_per_core_and_predict_as_keras(monkeypat
     monkeypatch.setattr(inference, "_stacks_batches", lambda *a: False)
     np.testing.assert_allclose(ours.predict(x, batch_size=4, verbose=0), predicted,
                                rtol=1e-6, atol=1e-6)  # the device loop
+
+
+def test_more_cores_than_batches_keep_the_default_program_two_calls_at_a_time(monkeypatch):
+    """Calls compiled for one core each would leave cores idle: with 8 cores and five
+    batches, the default program (its products on XLA's threads) runs two calls at a
+    time, two batches a call so that both get one."""
+    from pellucid.training import execution
+
+    model = _dense(keras)
+    x = RNG.normal(size=(20, 12)).astype("float32")
+    monkeypatch.setattr(execution, "usable_cores", lambda: 8)
+    threads: list = []
+    calls = _record_calls(monkeypatch, threads)
+    predicted = model.predict(x, batch_size=4, verbose=0)
+    assert calls == [[("rows", 8), ("rows", 8), ("rows", 4)]] and threads == [2]
+    assert model._predict_fn is not None
+    assert getattr(model, "_predict_one_thread_fn", None) is None
+    np.testing.assert_allclose(predicted, model.predict_on_batch(x), rtol=1e-6, atol=1e-6)
+    monkeypatch.setattr(execution, "usable_cores", lambda: 4)  # five batches: one per core
+    calls.clear(), threads.clear()
+    np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), predicted,
+                               rtol=1e-6, atol=1e-6)
+    assert calls == [[("rows", 4)] * 5] and threads == [4]
+    assert model._predict_one_thread_fn is not None

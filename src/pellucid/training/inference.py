@@ -210,22 +210,26 @@ def _stacks_batches(model: Any, trainable: list, non_trainable: list, x: Any) ->
     return model.rows_independent(training=False) and facts.state_untouched
 
 
-def _stacked_batches(facts: _ForwardFacts, batch_size: int, at_once: int = 1) -> int:
+def _stacked_batches(facts: _ForwardFacts, batch_size: int, at_once: int = 1,
+                     batches: int | None = None) -> int:
     """How many batches of ``batch_size`` rows a stacked call takes, ``at_once`` such
-    calls running together: a power of two, at most :data:`STACKED_BATCHES`
-    (:data:`LOOP_STACKED_BATCHES` for a model with a loop over time steps), and as many
-    as keep the values its forward pass computes within its share of
-    :data:`STACKED_BYTES` (one batch where a single one does not): 256 MiB a call for one
-    or two calls, 32 MiB each for 16. B0's calls take 16 batches of 128 rows (12 KB of
+    calls running together over ``batches`` in all: a power of two, at most
+    :data:`STACKED_BATCHES` (:data:`LOOP_STACKED_BATCHES` for a model with a loop over
+    time steps), few enough that each of the ``at_once`` calls gets some, and as many as
+    keep the values its forward pass computes within its share of :data:`STACKED_BYTES`
+    (one batch where a single one does not): 256 MiB a call for one or two calls, 32 MiB
+    each for 16. B0's calls take 16 batches of 128 rows (12 KB of
     values a row), B3's two (687 KB a row): four predicted B3 no faster. Recurrent
     models' calls on one core each, 1 / 2 / 4 / 8 / 16 batches a call (ms, 2-core Xeon):
     LSTM(32) at batch 200 47 / 52 / 47 / 53 / 51, B4 1,128 / 963 / 876 / 848 / 851, B1
     31.0 / 26.8 / 24.7 / 32.9 / 24.5; B2 without its mask 29.3 / 32.4 / 29.3 at 1 / 2 /
     4, and 31.1 at 16 (another run)."""
     most = LOOP_STACKED_BATCHES if facts.loops else STACKED_BATCHES
+    if batches is not None:
+        most = min(most, batches // at_once)
     fit = STACKED_BYTES // max(2, at_once) // max(1, facts.row_bytes * batch_size)
-    batches = min(most, max(1, int(fit)))
-    return 1 << (batches.bit_length() - 1)
+    taken = max(1, min(most, int(fit)))
+    return 1 << (taken.bit_length() - 1)
 
 
 @dataclass(frozen=True)
@@ -300,9 +304,12 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
     jitted forward pass called on the rows of :func:`_stacked_batches` batches at a time,
     then on one batch at a time for the batches left over (a short last one padded with
     zero rows, cut afterwards). Where cores are free, one call per core, each compiled to
-    run on one core (:func:`_one_thread_forward_fn`); a model with convolutions keeps
-    YNNPACK's convolutions and threads (XLA's own convolutions are several times slower),
-    two calls at a time. Two programs serve every number of rows.
+    run on one core (:func:`_one_thread_forward_fn`), and every core gets a call. A model
+    with convolutions keeps YNNPACK's convolutions and threads (XLA's own convolutions are
+    several times slower), two calls at a time; so does any model on a CPU with more
+    cores than the data has batches, where calls on one core each would leave cores
+    idle. The calls take a power of two of batches, so a few programs serve every number
+    of rows.
 
     Each call's rows are a slice of the host arrays, which the call transfers: nothing
     copies all the inputs first, and the threads copy their rows side by side. B0's 8,192
@@ -312,13 +319,14 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
     38.4 against 44.0 ms).
     """
     facts = _forward_facts(model, trainable, non_trainable, batch)
-    one_core = not facts.convolves
+    batches = -(-n // batch_size)
+    one_core = not facts.convolves and execution.usable_cores() <= batches
     fn = (_one_thread_forward_fn(model) if one_core
           else _forward_fn(model, trainable, non_trainable, batch))
     threads = 1
     if _blocks_on_two_cores(model, trainable, non_trainable, batch):
         threads = execution.usable_cores() if one_core else 2
-    size = batch_size * _stacked_batches(facts, batch_size, threads)
+    size = batch_size * _stacked_batches(facts, batch_size, threads, batches)
     whole = n // size * size
     calls = ([(start, size) for start in range(0, whole, size)]
              + [(start, batch_size) for start in range(whole, n, batch_size)])
