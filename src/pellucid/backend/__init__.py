@@ -7,6 +7,7 @@ from pellucid.backend.context import (
     training_mode,
 )
 from pellucid.backend.device import host_zeros
+from pellucid.backend.dispatch import run_cpu_programs_inline
 from pellucid.backend.naming import clear_session, reset_names, to_snake_case, unique_name
 from pellucid.backend.path_scope import current_path, join_path, path_scope
 from pellucid.backend.random import (
@@ -25,6 +26,8 @@ from pellucid.backend.variables import (
     structure_version,
     unwrap,
 )
+
+run_cpu_programs_inline()  # before JAX starts its CPU client: see backend.dispatch
 
 __all__ = [
     "RandomScope", "SeedGenerator", "StateScope", "Variable", "assign_all", "clear_session",
