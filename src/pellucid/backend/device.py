@@ -17,7 +17,9 @@ accelerators (each measured; see bench/README.md):
 - Dense kernels take their gradient from a transposed copy of the inputs only on the CPU
   (``pellucid.ops.dense_matmul``);
 - programs without convolutions are compiled with LLVM's level-1 optimisation only on
-  the CPU (:func:`compiler_options`).
+  the CPU (:func:`compiler_options`);
+- JAX's CPU client runs each program on its calling thread
+  (:mod:`pellucid.backend.dispatch`).
 """
 
 from __future__ import annotations
