@@ -49,26 +49,27 @@ def _inference_forward(model: Any) -> Any:
     return forward
 
 
-def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any:
+def _kept_forward(model: Any, attribute: str, options: Callable[[], dict]) -> Any:
+    """The inference forward pass jitted with ``options()``, kept on ``model`` as
+    ``attribute``."""
     runtime.prepare()
-    fn = getattr(model, "_predict_fn", None)
+    fn = getattr(model, attribute, None)
     if fn is None:
-        fn = jax.jit(_inference_forward(model), compiler_options=_compiler_options(
-            model, trainable, non_trainable, x))
-        model._predict_fn = fn
+        fn = jax.jit(_inference_forward(model), compiler_options=options())
+        setattr(model, attribute, fn)
     return fn
+
+
+def _forward_fn(model: Any, trainable: list, non_trainable: list, x: Any) -> Any:
+    return _kept_forward(model, "_predict_fn", lambda: _compiler_options(
+        model, trainable, non_trainable, x))
 
 
 def _one_thread_forward_fn(model: Any) -> Any:
     """The forward pass of :func:`_forward_fn` compiled to run on one core
     (:func:`pellucid.backend.device.one_thread_compiler_options`), for stacked calls of a
     model without convolutions, one per core; kept on the model."""
-    runtime.prepare()
-    fn = getattr(model, "_predict_one_thread_fn", None)
-    if fn is None:
-        fn = jax.jit(_inference_forward(model), compiler_options=one_thread_compiler_options())
-        model._predict_one_thread_fn = fn
-    return fn
+    return _kept_forward(model, "_predict_one_thread_fn", one_thread_compiler_options)
 
 
 def _compiler_options(model: Any, trainable: list, non_trainable: list, x: Any) -> dict:
@@ -320,12 +321,12 @@ def _predict_stacked(model: Any, xs: list, batch_size: int, n: int, cbs: Any,
     """
     facts = _forward_facts(model, trainable, non_trainable, batch)
     batches = -(-n // batch_size)
-    one_core = not facts.convolves and execution.usable_cores() <= batches
+    cores = execution.usable_cores()
+    one_core = not facts.convolves and cores <= batches
     fn = (_one_thread_forward_fn(model) if one_core
           else _forward_fn(model, trainable, non_trainable, batch))
-    threads = 1
-    if _blocks_on_two_cores(model, trainable, non_trainable, batch):
-        threads = execution.usable_cores() if one_core else 2
+    # The state is untouched (_stacks_batches): calls may run side by side.
+    threads = 1 if cores < 2 else cores if one_core else 2
     size = batch_size * _stacked_batches(facts, batch_size, threads, batches)
     whole = n // size * size
     calls = ([(start, size) for start in range(0, whole, size)]
